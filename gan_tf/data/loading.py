@@ -1,0 +1,115 @@
+"""Getting a TFDS dataset onto disk: prepared already, from a manual directory, or downloaded.
+
+TFDS retries an unreachable host for minutes before it gives up. Here an offline machine with
+nothing prepared fails within seconds, with one message that names the dataset, the directories
+searched and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import socket
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from gan_tf.data import mnist_demo  # noqa: F401  (registers the packaged `mnist_demo` builder)
+from gan_tf.data.registry import DatasetSpec
+from gan_tf.errors import UsageError
+
+# Most TFDS datasets are served from Google Cloud Storage; reaching it is our test of "online".
+PROBE_HOST = ("storage.googleapis.com", 443)
+PROBE_TIMEOUT_SECONDS = 3.0
+
+
+def network_available() -> bool:
+    """True when the dataset host answers within a few seconds (or a proxy is configured)."""
+    if os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy"):
+        return True
+    try:
+        with socket.create_connection(PROBE_HOST, timeout=PROBE_TIMEOUT_SECONDS):
+            return True
+    except OSError:
+        return False
+
+
+def resolve_manual_dir(manual_dir: str | None, spec: DatasetSpec) -> str | None:
+    """`manual_dir` itself, or its `<dataset>/` sub-folder when it has one.
+
+    So both `--manual_dir=../shared/data/mnist` and `--manual_dir=../shared/data` work.
+    """
+    if not manual_dir:
+        return None
+    path = pathlib.Path(manual_dir).expanduser()
+    if not path.is_dir():
+        raise UsageError(
+            f"--manual_dir={manual_dir} is not a directory: point it at the folder holding "
+            f"the original {spec.name} archives"
+        )
+    sub = path / spec.tfds_name.split("/")[0]
+    return str(sub if sub.is_dir() else path)
+
+
+def default_data_dir() -> str:
+    return os.environ.get("TFDS_DATA_DIR") or str(pathlib.Path("~/tensorflow_datasets").expanduser())
+
+
+def load_builder(
+    spec: DatasetSpec, data_dir: str | None = None, manual_dir: str | None = None
+) -> tfds.core.DatasetBuilder:
+    """A TFDS builder for `spec` whose data is ready to read.
+
+    Order: data already prepared in `data_dir`; else prepared from `manual_dir` (no network);
+    else downloaded when the network is reachable; else a UsageError that says what to do.
+    """
+    if spec.is_folder:
+        return _folder_builder(spec)
+    try:
+        builder = tfds.builder(spec.tfds_name, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError as e:
+        raise UsageError(f"TFDS has no dataset {spec.tfds_name!r}: {e}") from None
+    if builder.is_prepared():
+        return builder
+    manual = resolve_manual_dir(manual_dir, spec)
+    if manual or spec.packaged or network_available():
+        config = tfds.download.DownloadConfig(manual_dir=manual) if manual else None
+        builder.download_and_prepare(download_config=config)
+        return builder
+    if _readable(builder, spec):  # e.g. under tfds.testing.mock_data, which fakes the data
+        return builder
+    searched = data_dir or default_data_dir()
+    raise UsageError(
+        f"dataset {spec.name!r} is not prepared in {searched} and the network is unreachable: "
+        f"pass --manual_dir=<folder with the original {spec.name} archives> (searched: "
+        f"{manual_dir or 'no --manual_dir given'}), or --data_dir=<folder where TFDS prepared it>, "
+        "or run once with internet access"
+    )
+
+
+def _readable(builder: tfds.core.DatasetBuilder, spec: DatasetSpec) -> bool:
+    try:
+        builder.as_dataset(split=spec.train_split)
+    except Exception:  # noqa: BLE001 - any failure means "not readable"
+        return False
+    return True
+
+
+def _folder_builder(spec: DatasetSpec) -> tfds.core.DatasetBuilder:
+    root = pathlib.Path(spec.tfds_name).expanduser()
+    if not (root / spec.train_split).is_dir():
+        raise UsageError(
+            f"image folder {root} has no '{spec.train_split}/' sub-folder: lay images out as "
+            f"{root}/{spec.train_split}/<class>/<image>.png (TFDS ImageFolder)"
+        )
+    return tfds.ImageFolder(str(root))
+
+
+def as_dataset(builder: tfds.core.DatasetBuilder, split: str, shuffle_files: bool) -> tf.data.Dataset:
+    """The split's examples as dicts; raises UsageError for an unknown split."""
+    splits = getattr(builder.info, "splits", None)
+    if splits and split not in splits:
+        raise UsageError(
+            f"dataset {builder.name!r} has no split {split!r}: it has {', '.join(splits)}"
+        )
+    return builder.as_dataset(split=split, shuffle_files=shuffle_files)

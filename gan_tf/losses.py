@@ -1,0 +1,155 @@
+"""Adversarial losses, penalties and reconstruction losses as small pure functions.
+
+Every adversarial loss takes the discriminator's raw outputs (logits for the sigmoid losses, the
+critic's scores for the Wasserstein loss, linear outputs for least squares) and returns a scalar
+mean over the batch. Discriminator losses are what D *minimises*; generator losses what G
+minimises. Models pick a pair by name from `DISCRIMINATOR_LOSSES` / `GENERATOR_LOSSES`.
+
+Sigmoid cross-entropies are written with softplus, which is the numerically stable form of
+log(sigmoid(x)) = -softplus(-x) and log(1 - sigmoid(x)) = -softplus(x).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import tensorflow as tf
+
+Tensor = tf.Tensor
+
+
+def _mean(x: Tensor) -> Tensor:
+    return tf.reduce_mean(tf.cast(x, tf.float32))
+
+
+# --- The original GAN (Goodfellow et al. 2014) -------------------------------------------------
+
+
+def minimax_discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """-E[log D(x)] - E[log(1 - D(G(z)))]: D's side of the value function V(D, G), eq. 1 of
+    Goodfellow et al. 2014, negated so that D minimises it."""
+    return _mean(tf.nn.softplus(-real_logits)) + _mean(tf.nn.softplus(fake_logits))
+
+
+def minimax_generator_loss(fake_logits: Tensor) -> Tensor:
+    """E[log(1 - D(G(z)))]: G's side of eq. 1 of Goodfellow et al. 2014 (the "saturating" loss).
+
+    Its gradient vanishes when D confidently rejects the samples (D(G(z)) -> 0), which is the
+    situation early in training; see `non_saturating_generator_loss`.
+    """
+    return -_mean(tf.nn.softplus(fake_logits))
+
+
+def non_saturating_generator_loss(fake_logits: Tensor) -> Tensor:
+    """-E[log D(G(z))]: the heuristic of Goodfellow et al. 2014, sec. 3, that gives strong
+    gradients early in training while keeping the same fixed point as the minimax loss."""
+    return _mean(tf.nn.softplus(-fake_logits))
+
+
+# --- Wasserstein GAN (Arjovsky et al. 2017) ----------------------------------------------------
+
+
+def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E[f(G(z))] - E[f(x)]: the critic maximises E[f(x)] - E[f(G(z))] (eq. 3 and Algorithm 1,
+    Arjovsky et al. 2017), so it minimises the negative. No log, no sigmoid."""
+    return _mean(fake_scores) - _mean(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
+    """-E[f(G(z))]: the generator's update of Algorithm 1, Arjovsky et al. 2017."""
+    return -_mean(fake_scores)
+
+
+# --- Least squares GAN (Mao et al. 2017) -------------------------------------------------------
+
+
+def least_squares_discriminator_loss(
+    real_outputs: Tensor, fake_outputs: Tensor, a: float = 0.0, b: float = 1.0
+) -> Tensor:
+    """1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]: eq. 2 of Mao et al. 2017 with the 0-1
+    coding a = 0 (fake), b = 1 (real) of eq. 9."""
+    return 0.5 * _mean(tf.square(real_outputs - b)) + 0.5 * _mean(tf.square(fake_outputs - a))
+
+
+def least_squares_generator_loss(fake_outputs: Tensor, c: float = 1.0) -> Tensor:
+    """1/2 E[(D(G(z)) - c)^2]: eq. 2 of Mao et al. 2017, c = 1 (G wants D to call fakes real)."""
+    return 0.5 * _mean(tf.square(fake_outputs - c))
+
+
+# --- Hinge loss (Lim & Ye 2017; Miyato et al. 2018) --------------------------------------------
+
+
+def hinge_discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]: eq. 16 of Miyato et al. 2018."""
+    return _mean(tf.nn.relu(1.0 - real_logits)) + _mean(tf.nn.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits: Tensor) -> Tensor:
+    """-E[D(G(z))]: eq. 17 of Miyato et al. 2018."""
+    return -_mean(fake_logits)
+
+
+# --- Penalties ----------------------------------------------------------------------------------
+
+
+def interpolate(real: Tensor, fake: Tensor, epsilon: Tensor) -> Tensor:
+    """x_hat = eps * x + (1 - eps) * x_tilde, Algorithm 1 line 6 of Gulrajani et al. 2017.
+
+    `epsilon` has one value per sample, shape (batch,), drawn from Uniform[0, 1].
+    """
+    eps = tf.reshape(tf.cast(epsilon, real.dtype), [-1] + [1] * (real.shape.rank - 1))
+    return eps * real + (1.0 - eps) * fake
+
+
+def gradient_penalty(
+    critic: Callable[[Tensor], Tensor], points: Tensor, target_norm: float = 1.0
+) -> tuple[Tensor, Tensor]:
+    """E[(||grad_x D(x)||_2 - 1)^2] at `points`: the penalty of eq. 3, Gulrajani et al. 2017.
+
+    The gradient is taken with a tape nested inside the caller's tape, so that the penalty is
+    itself differentiable with respect to the critic's weights. The norm is over all non-batch
+    axes. Computed in float32 so it stays stable under mixed precision.
+
+    Returns:
+      (penalty, mean gradient norm), both scalars.
+    """
+    points = tf.cast(points, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        scores = tf.cast(critic(points), tf.float32)
+    gradients = tape.gradient(scores, points)
+    axes = list(range(1, gradients.shape.rank))
+    # A tiny epsilon keeps the gradient of the norm finite where the gradient is exactly zero.
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + 1e-12)
+    return _mean(tf.square(norms - target_norm)), _mean(norms)
+
+
+# --- Reconstruction losses ----------------------------------------------------------------------
+
+
+def l1_loss(target: Tensor, prediction: Tensor) -> Tensor:
+    """E[||y - G(x)||_1] (mean absolute error): eq. 3 of Isola et al. 2017 (pix2pix) and the
+    cycle-consistency loss of eq. 2, Zhu et al. 2017 (CycleGAN)."""
+    return _mean(tf.abs(tf.cast(target, tf.float32) - tf.cast(prediction, tf.float32)))
+
+
+# --- Registries: the names the command-line flags use --------------------------------------------
+
+DiscriminatorLoss = Callable[[Tensor, Tensor], Tensor]
+GeneratorLoss = Callable[[Tensor], Tensor]
+
+DISCRIMINATOR_LOSSES: dict[str, DiscriminatorLoss] = {
+    "minimax": minimax_discriminator_loss,
+    "non_saturating": minimax_discriminator_loss,  # D's loss is the same for both G losses
+    "wasserstein": wasserstein_critic_loss,
+    "least_squares": least_squares_discriminator_loss,
+    "hinge": hinge_discriminator_loss,
+}
+
+GENERATOR_LOSSES: dict[str, GeneratorLoss] = {
+    "minimax": minimax_generator_loss,
+    "non_saturating": non_saturating_generator_loss,
+    "wasserstein": wasserstein_generator_loss,
+    "least_squares": least_squares_generator_loss,
+    "hinge": hinge_generator_loss,
+}

@@ -1,0 +1,105 @@
+"""Keras callbacks that act on the run's global step: progress, TensorBoard, samples, checkpoints.
+
+`fit` runs one epoch of all remaining steps; each callback turns Keras's batch index into the
+global step (`start_step + batch + 1`), so a resumed run continues its logs where it stopped.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import time
+
+import keras
+import tensorflow as tf
+from absl import logging
+
+from gan_tf.training.images import save_png
+from gan_tf.training.samples import fixed_inputs, sample_grid
+
+
+class GlobalStepCallback(keras.callbacks.Callback):
+    """Base: knows the step the run (re)started from, and acts every `every` steps."""
+
+    def __init__(self, start_step: int, every: int) -> None:
+        super().__init__()
+        self.start_step = start_step
+        self.every = max(1, every)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self.start_step + batch + 1
+        if step % self.every == 0:
+            self.on_step(step, logs or {})
+
+    def on_step(self, step: int, logs: dict) -> None:
+        raise NotImplementedError
+
+
+class ProgressLogger(GlobalStepCallback):
+    """Logs step, steps/s and the losses every `every` steps."""
+
+    def __init__(self, start_step: int, every: int, total_steps: int) -> None:
+        super().__init__(start_step, every)
+        self.total_steps = total_steps
+        self.steps_per_second: float | None = None
+
+    def on_train_begin(self, logs=None):
+        self._time, self._step = time.perf_counter(), self.start_step
+
+    def on_step(self, step, logs):
+        now = time.perf_counter()
+        self.steps_per_second = (step - self._step) / max(now - self._time, 1e-9)
+        self._time, self._step = now, step
+        values = "  ".join(f"{k}={float(v):.4f}" for k, v in sorted(logs.items()))
+        logging.info("step %d/%d  %.2f steps/s  %s", step, self.total_steps,
+                     self.steps_per_second, values)
+
+
+class ScalarSummaries(GlobalStepCallback):
+    """Writes every logged value (losses, D outputs, gradient norms, penalties) and the
+    optimizers' learning rates to TensorBoard."""
+
+    def __init__(self, start_step: int, every: int, writer) -> None:
+        super().__init__(start_step, every)
+        self.writer = writer
+
+    def on_step(self, step, logs):
+        with self.writer.as_default(step=step):
+            for name, value in logs.items():
+                tf.summary.scalar(name, float(value))
+            for name in ("d_optimizer", "g_optimizer"):
+                optimizer = getattr(self.model, name, None)
+                if optimizer is not None:
+                    lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                    tf.summary.scalar(f"learning_rate/{name[0]}", lr)
+
+
+class SampleGrids(GlobalStepCallback):
+    """Every `every` steps: a grid from fixed noise, as a PNG under samples/ and in TensorBoard."""
+
+    def __init__(self, start_step: int, every: int, writer, workdir: str | pathlib.Path,
+                 seed: int = 0) -> None:
+        super().__init__(start_step, every)
+        self.writer = writer
+        self.samples_dir = pathlib.Path(workdir) / "samples"
+        self.seed = seed
+        self.last_path: pathlib.Path | None = None
+
+    def on_step(self, step, logs):
+        self.write(step)
+
+    def write(self, step: int) -> pathlib.Path:
+        z, labels, rows = fixed_inputs(self.model, seed=self.seed)
+        grid = sample_grid(self.model, z, labels, rows)
+        with self.writer.as_default(step=step):
+            tf.summary.image("samples", grid[None], step=step)
+        self.last_path = save_png(self.samples_dir / f"step_{step:07d}.png", grid)
+        return self.last_path
+
+
+class PeriodicCheckpoint(GlobalStepCallback):
+    def __init__(self, start_step: int, every: int, manager: tf.train.CheckpointManager) -> None:
+        super().__init__(start_step, every)
+        self.manager = manager
+
+    def on_step(self, step, logs):
+        self.manager.save(checkpoint_number=step)

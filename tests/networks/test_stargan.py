@@ -1,0 +1,126 @@
+"""Tests of the StarGAN generator and discriminator (Choi et al. 2018, Tables 4 and 5)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tf.errors import UsageError
+from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
+
+NUM_DOMAINS = 5
+
+
+def _images(size: int, channels: int = 3, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1.0, 1.0, (1, size, size, channels)).astype("float32")
+
+
+def _domain(index: int) -> np.ndarray:
+    return np.eye(NUM_DOMAINS, dtype="float32")[index : index + 1]
+
+
+@pytest.fixture(scope="module")
+def small_generator() -> keras.Model:
+    return stargan_generator(32, 3, NUM_DOMAINS, base_filters=4, num_residual_blocks=2)
+
+
+@pytest.mark.parametrize("image_size", [32, 128])
+def test_generator_output_shape(image_size: int) -> None:
+    model = stargan_generator(image_size, 1, NUM_DOMAINS, base_filters=4, num_residual_blocks=1)
+    out = model([_images(image_size, channels=1), _domain(0)])
+    assert tuple(out.shape) == (1, image_size, image_size, 1)
+    assert float(tf.reduce_max(tf.abs(out))) <= 1.0  # tanh
+
+
+def test_generator_paper_layout() -> None:
+    model = stargan_generator(32, 3, NUM_DOMAINS)  # base 64, 6 residual blocks
+    convs = [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D | keras.layers.Conv2DTranspose)
+    ]
+    assert [c.filters for c in convs] == [64, 128, 256] + [256] * 12 + [128, 64, 3]
+    assert [c.kernel_size[0] for c in convs] == [7, 4, 4] + [3] * 12 + [4, 4, 7]
+    assert [c.strides[0] for c in convs] == [1, 2, 2] + [1] * 12 + [2, 2, 1]
+    assert convs[0].input.shape[-1] == 3 + NUM_DOMAINS  # image and tiled label
+
+
+def test_domain_vector_is_tiled_over_every_pixel(small_generator: keras.Model) -> None:
+    joined = keras.Model(small_generator.inputs, small_generator.get_layer("image_domain").output)
+    domain = np.array([[0.0, 1.0, 0.0, 1.0, 0.0]], dtype="float32")
+    out = joined([_images(32), domain]).numpy()
+    np.testing.assert_array_equal(out[..., :3], _images(32))
+    np.testing.assert_array_equal(out[..., 3:], np.broadcast_to(domain, (1, 32, 32, 5)))
+
+
+def test_domain_conditioning_changes_the_output(small_generator: keras.Model) -> None:
+    image = _images(32)
+    to_first = small_generator([image, _domain(0)])
+    to_second = small_generator([image, _domain(1)])
+    again = small_generator([image, _domain(0)])
+    assert float(tf.reduce_max(tf.abs(to_first - to_second))) > 1e-3
+    np.testing.assert_array_equal(to_first.numpy(), again.numpy())
+
+
+@pytest.mark.parametrize(
+    ("image_size", "num_layers", "layers", "final"),
+    [(128, None, 6, 2), (256, None, 6, 4), (64, None, 5, 2), (32, None, 4, 2), (32, 5, 5, 1)],
+)
+def test_discriminator_outputs(
+    image_size: int, num_layers: int | None, layers: int, final: int
+) -> None:
+    model = stargan_discriminator(image_size, 3, NUM_DOMAINS, base_filters=2, num_layers=num_layers)
+    strided = [
+        layer for layer in model.layers if layer.name.endswith("_conv") and "cls" not in layer.name
+    ]
+    assert len(strided) == layers
+    assert [c.filters for c in strided] == [2 * 2**i for i in range(layers)]
+    assert model.get_layer("cls_conv").kernel_size == (final, final)  # h / 2**layers
+    src, cls = model(_images(image_size))
+    assert tuple(src.shape) == (1, final, final, 1)
+    assert tuple(cls.shape) == (1, NUM_DOMAINS)
+
+
+def test_discriminator_paper_layout_at_128() -> None:
+    model = stargan_discriminator(128, 3, NUM_DOMAINS)
+    hidden = [model.get_layer(f"c{i}_conv") for i in range(1, 7)]
+    assert [c.filters for c in hidden] == [64, 128, 256, 512, 1024, 2048]
+    assert all(c.kernel_size == (4, 4) and c.strides == (2, 2) for c in hidden)
+    slopes = [
+        layer.negative_slope for layer in model.layers if isinstance(layer, keras.layers.LeakyReLU)
+    ]
+    assert slopes == pytest.approx([0.01] * 6)
+    assert not any(
+        isinstance(layer, keras.layers.BatchNormalization | keras.layers.GroupNormalization)
+        for layer in model.layers
+    )
+    assert model.get_layer("src").kernel_size == (3, 3)
+    assert model.get_layer("cls_conv").kernel_size == (2, 2)  # 128 / 64
+
+
+@pytest.mark.parametrize(
+    ("builder", "kwargs", "hint"),
+    [
+        (stargan_discriminator, {"image_size": 32, "num_layers": 6}, "num_layers <= 5"),
+        (stargan_discriminator, {"image_size": 31}, "even size"),
+        (stargan_discriminator, {"image_size": 32, "num_domains": 0}, "num_domains"),
+        (stargan_generator, {"image_size": 30}, "multiple of 4"),
+        (stargan_generator, {"image_size": 32, "num_residual_blocks": -1}, "num_residual"),
+    ],
+)
+def test_bad_arguments_raise_usage_error(builder, kwargs: dict, hint: str) -> None:
+    kwargs = {"channels": 3, "num_domains": NUM_DOMAINS, **kwargs}
+    with pytest.raises(UsageError, match=f"^{builder.__name__}: ") as info:
+        builder(**kwargs)
+    assert hint in str(info.value) and "\n" not in str(info.value)
+
+
+def test_models_run_under_xla(small_generator: keras.Model) -> None:
+    image = tf.constant(_images(32))
+    fake = tf.function(small_generator, jit_compile=True)([image, tf.constant(_domain(2))])
+    assert tuple(fake.shape) == (1, 32, 32, 3)
+    model = stargan_discriminator(32, 3, NUM_DOMAINS, base_filters=4)
+    src, cls = tf.function(model, jit_compile=True)(fake)
+    assert tuple(src.shape) == (1, 2, 2, 1) and tuple(cls.shape) == (1, NUM_DOMAINS)
+    assert bool(tf.reduce_all(tf.math.is_finite(cls)))
