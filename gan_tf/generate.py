@@ -11,7 +11,6 @@ the straight line between each pair (the latent walk of Radford et al. 2016, sec
 
 from __future__ import annotations
 
-import pathlib
 import sys
 
 from absl import app, flags
@@ -25,11 +24,9 @@ flags.DEFINE_string("checkpoint", None, "A checkpoint path; default: the run's l
 flags.DEFINE_string("out", "samples.png", "Output PNG.")
 flags.DEFINE_integer("num", 64, "Number of samples in the grid.", lower_bound=1)
 flags.DEFINE_integer("seed", 0, "Seed of the noise.")
-flags.DEFINE_integer("label", None, "Class of every sample (conditional runs only).",
-                     lower_bound=0)
+flags.DEFINE_integer("label", None, "Class of every sample (conditional runs only).", lower_bound=0)
 flags.DEFINE_bool("interpolate", False, "Write latent interpolation strips instead of a grid.")
-flags.DEFINE_integer("rows", 8, "Interpolation strips (one pair of endpoints each).",
-                     lower_bound=1)
+flags.DEFINE_integer("rows", 8, "Interpolation strips (one pair of endpoints each).", lower_bound=1)
 flags.DEFINE_integer("steps", 10, "Images per interpolation strip.", lower_bound=2)
 flags.mark_flag_as_required("workdir")
 

@@ -30,8 +30,9 @@ def test_generator_losses_match_their_formulas(logit):
     d = 1 / (1 + math.exp(-logit))
     fake = tf.constant([[logit]])
     assert float(losses.minimax_generator_loss(fake)) == pytest.approx(math.log(1 - d), rel=1e-5)
-    assert float(losses.non_saturating_generator_loss(fake)) == pytest.approx(-math.log(d),
-                                                                               rel=1e-5)
+    assert float(losses.non_saturating_generator_loss(fake)) == pytest.approx(
+        -math.log(d), rel=1e-5
+    )
 
 
 def test_minimax_generator_gradient_vanishes_where_non_saturating_does_not():

@@ -24,7 +24,12 @@ PROBE_TIMEOUT_SECONDS = 3.0
 
 
 def network_available() -> bool:
-    """True when the dataset host answers within a few seconds (or a proxy is configured)."""
+    """True when the dataset host answers within a few seconds (or a proxy is configured).
+
+    GAN_TF_OFFLINE=1 in the environment says "never try the network".
+    """
+    if os.environ.get("GAN_TF_OFFLINE", "") not in ("", "0"):
+        return False
     if os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy"):
         return True
     try:
@@ -52,7 +57,9 @@ def resolve_manual_dir(manual_dir: str | None, spec: DatasetSpec) -> str | None:
 
 
 def default_data_dir() -> str:
-    return os.environ.get("TFDS_DATA_DIR") or str(pathlib.Path("~/tensorflow_datasets").expanduser())
+    return os.environ.get("TFDS_DATA_DIR") or str(
+        pathlib.Path("~/tensorflow_datasets").expanduser()
+    )
 
 
 def load_builder(
@@ -90,7 +97,7 @@ def load_builder(
 def _readable(builder: tfds.core.DatasetBuilder, spec: DatasetSpec) -> bool:
     try:
         builder.as_dataset(split=spec.train_split)
-    except Exception:  # noqa: BLE001 - any failure means "not readable"
+    except Exception:
         return False
     return True
 
@@ -105,7 +112,9 @@ def _folder_builder(spec: DatasetSpec) -> tfds.core.DatasetBuilder:
     return tfds.ImageFolder(str(root))
 
 
-def as_dataset(builder: tfds.core.DatasetBuilder, split: str, shuffle_files: bool) -> tf.data.Dataset:
+def as_dataset(
+    builder: tfds.core.DatasetBuilder, split: str, shuffle_files: bool
+) -> tf.data.Dataset:
     """The split's examples as dicts; raises UsageError for an unknown split."""
     splits = getattr(builder.info, "splits", None)
     if splits and split not in splits:

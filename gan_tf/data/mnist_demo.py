@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import pathlib
+from typing import ClassVar
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -32,7 +33,9 @@ class MnistDemo(tfds.core.GeneratorBasedBuilder):
     """The MNIST test split (LeCun et al. 1998), packaged with gan_tf for offline demos."""
 
     VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "The 10,000 MNIST test images, read from the packaged archives."}
+    RELEASE_NOTES: ClassVar[dict[str, str]] = {
+        "1.0.0": "The 10,000 MNIST test images, read from the packaged archives."
+    }
 
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(

@@ -20,7 +20,9 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 
 def resolve_image_size(
-    spec: DatasetSpec, image_size: int | None, supported: Sequence[int] | None = None,
+    spec: DatasetSpec,
+    image_size: int | None,
+    supported: Sequence[int] | None = None,
     model_name: str = "this model",
 ) -> int:
     """The square side length the model will see.
@@ -30,9 +32,7 @@ def resolve_image_size(
     """
     size = image_size or spec.native_size or spec.default_image_size
     if size is None:
-        raise UsageError(
-            f"dataset {spec.name!r} has images of varying size: pass --image_size"
-        )
+        raise UsageError(f"dataset {spec.name!r} has images of varying size: pass --image_size")
     if size <= 0:
         raise UsageError(f"--image_size must be positive, got {size}")
     if supported is not None and size not in supported:
@@ -102,7 +102,9 @@ def image_pipeline(
     spec = get_dataset_spec(dataset) if isinstance(dataset, str) else dataset
     size = resolve_image_size(spec, image_size)
     if with_labels and not spec.num_classes:
-        raise UsageError(f"dataset {spec.name!r} has no class labels; a conditional model needs them")
+        raise UsageError(
+            f"dataset {spec.name!r} has no class labels; a conditional model needs them"
+        )
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
     ds = as_dataset(builder, split or spec.train_split, shuffle_files=shuffle)
 

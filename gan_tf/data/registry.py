@@ -68,7 +68,11 @@ DATASETS: dict[str, DatasetSpec] = {
         ),
         # The packaged MNIST test split: one split, used for training and evaluation alike.
         DatasetSpec(
-            "mnist_demo", "mnist_demo", (28, 28, 1), num_classes=10, test_split="train",
+            "mnist_demo",
+            "mnist_demo",
+            (28, 28, 1),
+            num_classes=10,
+            test_split="train",
             packaged=True,
         ),
     ]
@@ -91,14 +95,23 @@ def get_dataset_spec(name: str) -> DatasetSpec:
         # Unpaired domains A (label 0) and B (label 1); the published pairs are 256x256 RGB, but
         # a user may add others, so every image is resized to the model's size.
         return DatasetSpec(
-            name, name, (None, None, 3), num_classes=2, train_split="trainA",
-            test_split="testA", cacheable=False, default_image_size=256,
+            name,
+            name,
+            (None, None, 3),
+            num_classes=2,
+            train_split="trainA",
+            test_split="testA",
+            cacheable=False,
+            default_image_size=256,
         )
     if name.startswith(FOLDER_PREFIX) and len(name) > len(FOLDER_PREFIX):
         return DatasetSpec(
-            name, name[len(FOLDER_PREFIX):], (None, None, 3), train_split="train",
-            test_split="test", cacheable=False, is_folder=True,
+            name,
+            name[len(FOLDER_PREFIX) :],
+            (None, None, 3),
+            train_split="train",
+            test_split="test",
+            cacheable=False,
+            is_folder=True,
         )
-    raise UsageError(
-        f"unknown dataset {name!r}: choose one of {', '.join(known_dataset_names())}"
-    )
+    raise UsageError(f"unknown dataset {name!r}: choose one of {', '.join(known_dataset_names())}")

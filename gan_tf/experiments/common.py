@@ -24,92 +24,167 @@ FLAGS = flags.FLAGS
 def define_common_flags(**defaults: Any) -> None:
     """Defines the flags every experiment has; `defaults` overrides any default by name."""
     d = {
-        "dataset": "mnist", "image_size": None, "batch_size": 64, "train_steps": 10_000,
-        "d_learning_rate": 2e-4, "g_learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999,
-        "latent_dim": 100, "d_steps": 1, "g_steps": 1, "g_loss": "non_saturating",
-        "architecture": "dcgan", "base_filters": None, "sample_every": 500,
-        "checkpoint_every": 1000, "log_every": 100,
+        "dataset": "mnist",
+        "image_size": None,
+        "batch_size": 64,
+        "train_steps": 10_000,
+        "d_learning_rate": 2e-4,
+        "g_learning_rate": 2e-4,
+        "beta_1": 0.5,
+        "beta_2": 0.999,
+        "latent_dim": 100,
+        "d_steps": 1,
+        "g_steps": 1,
+        "g_loss": "non_saturating",
+        "architecture": "dcgan",
+        "base_filters": None,
+        "sample_every": 500,
+        "checkpoint_every": 1000,
+        "log_every": 100,
     }
     d.update(defaults)
     # ML hyper-parameters.
-    flags.DEFINE_string("dataset", d["dataset"],
-                        "mnist, fashion_mnist, cifar10, celeb_a, cycle_gan/<pair>, mnist_demo "
-                        "(packaged, offline) or folder:<path>.")
-    flags.DEFINE_integer("image_size", d["image_size"],
-                         "Side of the square images the model sees; default: the dataset's.",
-                         lower_bound=1)
-    flags.DEFINE_integer("batch_size", d["batch_size"], "Images per discriminator step.",
-                         lower_bound=1)
-    flags.DEFINE_integer("train_steps", d["train_steps"],
-                         "Training iterations (each = d_steps D updates + g_steps G updates).",
-                         lower_bound=1)
-    flags.DEFINE_float("d_learning_rate", d["d_learning_rate"], "Discriminator learning rate.",
-                       lower_bound=0.0)
-    flags.DEFINE_float("g_learning_rate", d["g_learning_rate"], "Generator learning rate.",
-                       lower_bound=0.0)
+    flags.DEFINE_string(
+        "dataset",
+        d["dataset"],
+        "mnist, fashion_mnist, cifar10, celeb_a, cycle_gan/<pair>, mnist_demo "
+        "(packaged, offline) or folder:<path>.",
+    )
+    flags.DEFINE_integer(
+        "image_size",
+        d["image_size"],
+        "Side of the square images the model sees; default: the dataset's.",
+        lower_bound=1,
+    )
+    flags.DEFINE_integer(
+        "batch_size", d["batch_size"], "Images per discriminator step.", lower_bound=1
+    )
+    flags.DEFINE_integer(
+        "train_steps",
+        d["train_steps"],
+        "Training iterations (each = d_steps D updates + g_steps G updates).",
+        lower_bound=1,
+    )
+    flags.DEFINE_float(
+        "d_learning_rate", d["d_learning_rate"], "Discriminator learning rate.", lower_bound=0.0
+    )
+    flags.DEFINE_float(
+        "g_learning_rate", d["g_learning_rate"], "Generator learning rate.", lower_bound=0.0
+    )
     flags.DEFINE_float("beta_1", d["beta_1"], "Adam beta_1.", lower_bound=0.0, upper_bound=1.0)
     flags.DEFINE_float("beta_2", d["beta_2"], "Adam beta_2.", lower_bound=0.0, upper_bound=1.0)
-    flags.DEFINE_integer("latent_dim", d["latent_dim"], "Size of the noise vector z.",
-                         lower_bound=1)
-    flags.DEFINE_integer("d_steps", d["d_steps"], "Discriminator updates per iteration.",
-                         lower_bound=1)
-    flags.DEFINE_integer("g_steps", d["g_steps"], "Generator updates per iteration.",
-                         lower_bound=1)
-    flags.DEFINE_enum("g_loss", d["g_loss"], ["minimax", "non_saturating"],
-                      "Generator loss: the original minimax log(1 - D(G(z))) or the "
-                      "non-saturating -log D(G(z)).")
-    flags.DEFINE_enum("architecture", d["architecture"], ["mlp", "dcgan"],
-                      "Networks: fully connected (GAN paper) or convolutional (DCGAN).")
-    flags.DEFINE_integer("base_filters", d["base_filters"],
-                         "DCGAN filters at the highest resolution (default: 128 at 64x64, "
-                         "64 below).", lower_bound=1)
+    flags.DEFINE_integer(
+        "latent_dim", d["latent_dim"], "Size of the noise vector z.", lower_bound=1
+    )
+    flags.DEFINE_integer(
+        "d_steps", d["d_steps"], "Discriminator updates per iteration.", lower_bound=1
+    )
+    flags.DEFINE_integer("g_steps", d["g_steps"], "Generator updates per iteration.", lower_bound=1)
+    flags.DEFINE_enum(
+        "g_loss",
+        d["g_loss"],
+        ["minimax", "non_saturating"],
+        "Generator loss: the original minimax log(1 - D(G(z))) or the non-saturating -log D(G(z)).",
+    )
+    flags.DEFINE_enum(
+        "architecture",
+        d["architecture"],
+        ["mlp", "dcgan"],
+        "Networks: fully connected (GAN paper) or convolutional (DCGAN).",
+    )
+    flags.DEFINE_integer(
+        "base_filters",
+        d["base_filters"],
+        "DCGAN filters at the highest resolution (default: 128 at 64x64, 64 below).",
+        lower_bound=1,
+    )
     # Infrastructure.
-    flags.DEFINE_string("workdir", None, "Where checkpoints, TensorBoard logs and samples go; "
-                        "an existing run there is resumed.")
+    flags.DEFINE_string(
+        "workdir",
+        None,
+        "Where checkpoints, TensorBoard logs and samples go; an existing run there is resumed.",
+    )
     flags.DEFINE_string("data_dir", None, "TFDS data directory (default ~/tensorflow_datasets).")
-    flags.DEFINE_string("manual_dir", None,
-                        "Folder with the dataset's original archives (or a parent folder with a "
-                        "<dataset>/ sub-folder), for preparing it without network.")
+    flags.DEFINE_string(
+        "manual_dir",
+        None,
+        "Folder with the dataset's original archives (or a parent folder with a "
+        "<dataset>/ sub-folder), for preparing it without network.",
+    )
     flags.DEFINE_integer("seed", 0, "Seed of the parameters, the noise and the data order.")
     flags.DEFINE_bool("jit_compile", True, "Compile each training step with XLA.")
-    flags.DEFINE_integer("sample_every", d["sample_every"],
-                         "Write a fixed-noise sample grid every N steps.", lower_bound=1)
-    flags.DEFINE_integer("checkpoint_every", d["checkpoint_every"],
-                         "Save a checkpoint every N steps (and at the end).", lower_bound=1)
-    flags.DEFINE_integer("log_every", d["log_every"], "Print progress every N steps.",
-                         lower_bound=1)
+    flags.DEFINE_integer(
+        "sample_every",
+        d["sample_every"],
+        "Write a fixed-noise sample grid every N steps.",
+        lower_bound=1,
+    )
+    flags.DEFINE_integer(
+        "checkpoint_every",
+        d["checkpoint_every"],
+        "Save a checkpoint every N steps (and at the end).",
+        lower_bound=1,
+    )
+    flags.DEFINE_integer(
+        "log_every", d["log_every"], "Print progress every N steps.", lower_bound=1
+    )
     flags.mark_flag_as_required("workdir")
 
 
-def config_from_flags(variant: str, extra: dict[str, Any] | None = None,
-                      supported_sizes: tuple[int, ...] | None = None,
-                      conditional: bool = False) -> RunConfig:
+def config_from_flags(
+    variant: str,
+    extra: dict[str, Any] | None = None,
+    supported_sizes: tuple[int, ...] | None = None,
+    conditional: bool = False,
+) -> RunConfig:
     """A RunConfig from the parsed flags; validates the dataset and image size."""
     spec = get_dataset_spec(FLAGS.dataset)
     if FLAGS.architecture == "dcgan" and supported_sizes is None:
         from gan_tf.networks.dcgan import SUPPORTED_SIZES
 
         supported_sizes = SUPPORTED_SIZES
-    image_size = resolve_image_size(spec, FLAGS.image_size, supported_sizes,
-                                    model_name=f"{variant} ({FLAGS.architecture} networks)")
+    image_size = resolve_image_size(
+        spec,
+        FLAGS.image_size,
+        supported_sizes,
+        model_name=f"{variant} ({FLAGS.architecture} networks)",
+    )
     if conditional and not spec.num_classes:
         raise UsageError(f"{variant} needs class labels; dataset {spec.name!r} has none")
     return RunConfig(
-        variant=variant, dataset=spec.name, image_size=image_size, channels=spec.channels,
+        variant=variant,
+        dataset=spec.name,
+        image_size=image_size,
+        channels=spec.channels,
         num_classes=spec.num_classes if conditional else None,
-        architecture=FLAGS.architecture, latent_dim=FLAGS.latent_dim,
-        base_filters=FLAGS.base_filters, g_loss=FLAGS.g_loss, d_steps=FLAGS.d_steps,
-        g_steps=FLAGS.g_steps, batch_size=FLAGS.batch_size, train_steps=FLAGS.train_steps,
-        d_learning_rate=FLAGS.d_learning_rate, g_learning_rate=FLAGS.g_learning_rate,
-        beta_1=FLAGS.beta_1, beta_2=FLAGS.beta_2, seed=FLAGS.seed,
-        jit_compile=FLAGS.jit_compile, sample_every=FLAGS.sample_every,
-        checkpoint_every=FLAGS.checkpoint_every, log_every=FLAGS.log_every,
-        data_dir=FLAGS.data_dir, manual_dir=FLAGS.manual_dir, extra=dict(extra or {}),
+        architecture=FLAGS.architecture,
+        latent_dim=FLAGS.latent_dim,
+        base_filters=FLAGS.base_filters,
+        g_loss=FLAGS.g_loss,
+        d_steps=FLAGS.d_steps,
+        g_steps=FLAGS.g_steps,
+        batch_size=FLAGS.batch_size,
+        train_steps=FLAGS.train_steps,
+        d_learning_rate=FLAGS.d_learning_rate,
+        g_learning_rate=FLAGS.g_learning_rate,
+        beta_1=FLAGS.beta_1,
+        beta_2=FLAGS.beta_2,
+        seed=FLAGS.seed,
+        jit_compile=FLAGS.jit_compile,
+        sample_every=FLAGS.sample_every,
+        checkpoint_every=FLAGS.checkpoint_every,
+        log_every=FLAGS.log_every,
+        data_dir=FLAGS.data_dir,
+        manual_dir=FLAGS.manual_dir,
+        extra=dict(extra or {}),
     )
 
 
-def run(config: RunConfig, workdir: str):
-    """Builds the data pipeline and the model of `config` and trains it in `workdir`."""
+def run(config: RunConfig, workdir: str, make_dataset: Callable[[RunConfig], Any] | None = None):
+    """Builds the data pipeline and the model of `config` and trains it in `workdir`.
+
+    `make_dataset(config)` replaces the default image pipeline (translation models need paired,
+    unpaired or multi-domain data)."""
     # Imported here so that `--helpfull` and flag errors answer without loading TensorFlow.
     import keras
 
@@ -118,16 +193,28 @@ def run(config: RunConfig, workdir: str):
 
     check_workdir(pathlib.Path(workdir), config)
     keras.utils.set_random_seed(config.seed)
-    dataset = image_pipeline(
-        config.dataset, batch_size=config.batch_size * config.d_steps,
-        image_size=config.image_size, split=config.split,
-        with_labels=config.num_classes is not None, data_dir=config.data_dir,
-        manual_dir=config.manual_dir, seed=config.seed)
+    if make_dataset is not None:
+        dataset = make_dataset(config)
+    else:
+        dataset = image_pipeline(
+            config.dataset,
+            batch_size=config.batch_size * config.d_steps,
+            image_size=config.image_size,
+            split=config.split,
+            with_labels=config.num_classes is not None,
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+            seed=config.seed,
+        )
     model = build_model(config)
     return train(model, dataset, config, workdir)
 
 
-def run_main(variant: str, make_config: Callable[[], RunConfig]) -> None:
+def run_main(
+    variant: str,
+    make_config: Callable[[], RunConfig],
+    make_dataset: Callable[[RunConfig], Any] | None = None,
+) -> None:
     """absl entry point: parses flags, runs, and turns a UsageError into one line on stderr."""
 
     def main(argv: list[str]) -> None:
@@ -136,7 +223,7 @@ def run_main(variant: str, make_config: Callable[[], RunConfig]) -> None:
         logging.set_verbosity(logging.INFO)
         try:
             config = make_config()
-            run(config, FLAGS.workdir)
+            run(config, FLAGS.workdir, make_dataset)
         except UsageError as e:
             print(f"{variant}: error: {e}", file=sys.stderr)
             sys.exit(2)

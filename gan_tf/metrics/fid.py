@@ -1,21 +1,23 @@
 """Fréchet Inception Distance (FID).
 
 Heusel, Ramsauer, Unterthiner, Nessler, Hochreiter, "GANs Trained by a Two Time-Scale Update
-Rule Converge to a Local Nash Equilibrium", NeurIPS 2017 (TTUR), eq. (6): the Fréchet (2-
-Wasserstein) distance between the Gaussians fitted to real and generated Inception features,
+Rule Converge to a Local Nash Equilibrium", NeurIPS 2017 (TTUR, arXiv:1706.08500), eq. (6): the
+Fréchet (2-Wasserstein) distance (Dowson & Landau 1982) between the Gaussians fitted to real and
+generated Inception features,
 
     d^2((m, C), (m_w, C_w)) = ||m - m_w||^2 + Tr(C + C_w - 2 (C C_w)^(1/2)).
 
-Matrix square root. Only the trace of (C1 C2)^(1/2) is needed. C1 C2 is similar to the symmetric
-positive semi-definite matrix M = C1^(1/2) C2 C1^(1/2) (AB and BA have the same eigenvalues, with
-A = C1^(1/2), B = C1^(1/2) C2), so Tr (C1 C2)^(1/2) = sum_i sqrt(lambda_i(M)). Both C1^(1/2) and
-the eigenvalues of M come from ``numpy.linalg.eigh`` on symmetric matrices, which is backward
-stable and real by construction; tiny negative eigenvalues from rounding are clipped to 0.
-This is used instead of ``scipy.linalg.sqrtm(C1 @ C2)`` (the TTUR / pytorch-fid code) because
-sqrtm works on a non-symmetric product: it returns complex results with spurious imaginary
-parts and fails on the singular covariances that fewer samples than dimensions (N < 2048)
-give, which that code patches by adding eps * I, changing the value. Here the result is the
-exact FID of the given statistics, for singular covariances too, in float64, without scipy.
+Matrix square root. Only the trace of (C1 C2)^(1/2) is needed. C1 C2 has the same eigenvalues
+as the symmetric positive semi-definite M = C1^(1/2) C2 C1^(1/2) (AB and BA share eigenvalues;
+take A = C1^(1/2), B = C1^(1/2) C2), all real and >= 0, so Tr (C1 C2)^(1/2) = sum_i
+sqrt(lambda_i(M)). C1^(1/2) and the eigenvalues of M both come from ``numpy.linalg.eigh`` on
+symmetric matrices, which is backward stable and real by construction; tiny negative eigenvalues
+from rounding are clipped to 0. This replaces ``scipy.linalg.sqrtm(C1 @ C2)`` of the TTUR /
+pytorch-fid code, which works on the non-symmetric product: it returns complex values with
+spurious imaginary parts (checked and dropped there) and is inaccurate for the singular
+covariances that fewer samples than dimensions (N <= 2048) give, which that code patches by
+adding eps * I, changing the value. Here the result is the FID of the given statistics, also for
+singular covariances, in float64, with numpy only. It agrees with sqrtm where sqrtm is accurate.
 """
 
 from __future__ import annotations
@@ -72,10 +74,7 @@ def frechet_distance(
     sigma1, sigma2 = (sigma1 + sigma1.T) / 2.0, (sigma2 + sigma2.T) / 2.0
     diff = mu1 - mu2
     value = (
-        diff @ diff
-        + np.trace(sigma1)
-        + np.trace(sigma2)
-        - 2.0 * trace_sqrt_product(sigma1, sigma2)
+        diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_sqrt_product(sigma1, sigma2)
     )
     return max(float(value), 0.0)
 

@@ -9,7 +9,7 @@ network give numbers that are not comparable with published FIDs.
 
 Contents
 - ``fid_inception_network``: the network, built layer by layer from the architecture table in
-  ``/work/shared/fid_inception/README.md`` and loaded by name from a ``.npz`` of plain arrays.
+  the shared ``fid_inception/README.md`` and loaded by name from a ``.npz`` of plain arrays.
 - ``preprocess_for_inception``: uint8 [0, 255] or GAN float [-1, 1] images -> network input, as the
   original FID code does it (RGB, TensorFlow's legacy bilinear resize to 299x299, (x - 128) / 128).
 - ``InceptionFeatureExtractor``: batched, XLA-compiled feature extraction to float64 numpy.
@@ -20,11 +20,13 @@ Weights are looked up in this order: the ``weights_path`` argument (``--inceptio
 command-line tools), the ``GAN_TF_INCEPTION_WEIGHTS`` environment variable, then
 ``~/.cache/gan_tf/fid_inception_v3_2015_12_05.npz``. Nothing is downloaded implicitly.
 
-Speed (measured 2026-05, CPU only, 2 shared cores with other jobs running, batch size 50,
-``jit_compile=True``): 1,000 MNIST-sized uint8 images (28x28, upsampled to 299x299) took 101 s,
-i.e. about 10 images/s, plus 25 s once for building the network and XLA compilation. The cost is
-the network at 299x299 (about 5.7 GFLOPs per image), so the source image size barely matters:
-budget 1.5 hours for a 50,000-image FID on such a machine, and use a GPU where you can.
+Speed (measured on this project's CPU machine: 2 cores shared with other jobs that were running,
+no GPU, batch size 50, ``jit_compile=True``): 1,000 MNIST-sized uint8 images (28x28, grayscale,
+upsampled to 299x299) took 83 s in a typical run, i.e. about 12 images/s; three runs ranged from
+50 s (20 images/s, quiet machine) to 120 s (8 images/s, busy machine). Building the network and
+the first XLA compilation add 5-15 s once. Without XLA the same run took 99 s (10 images/s). The
+cost is the network at 299x299 (about 5.7 GFLOPs per image), so the source image size barely
+matters: a 50,000-image FID needs more than an hour on such a machine; use a GPU where you can.
 
 Inception Score is NOT available from these weights: the ``.npz`` holds only the convolutional
 feature extractor (every array is consumed by the pool features), not the 1008-way softmax layer
@@ -48,6 +50,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 from absl import logging
+from google.protobuf.message import DecodeError
 from keras import layers
 
 from gan_tf.errors import UsageError
@@ -81,13 +84,11 @@ def resolve_weights_path(weights_path: str | os.PathLike[str] | None = None) -> 
         how to get the file.
     """
     if weights_path is not None:
-        path, origin = pathlib.Path(weights_path).expanduser(), "given by --inception_weights"
+        path, origin = pathlib.Path(weights_path).expanduser(), "from --inception_weights"
     elif os.environ.get(WEIGHTS_ENV_VAR):
-        path, origin = pathlib.Path(os.environ[WEIGHTS_ENV_VAR]).expanduser(), (
-            f"given by ${WEIGHTS_ENV_VAR}"
-        )
+        path, origin = pathlib.Path(os.environ[WEIGHTS_ENV_VAR]).expanduser(), "from the env var"
     else:
-        path, origin = DEFAULT_WEIGHTS_PATH, "default cache path"
+        path, origin = DEFAULT_WEIGHTS_PATH, "the default cache path"
     if not path.is_file():
         raise UsageError(
             f"FID Inception weights not found at {path} ({origin}; looked at --inception_weights, "
@@ -381,13 +382,14 @@ def to_uint8_images(images: np.ndarray | tf.Tensor) -> np.ndarray:
     if array.dtype == np.uint8:
         return array
     if np.issubdtype(array.dtype, np.floating):
-        if array.size and (np.nanmin(array) < -1.001 or np.nanmax(array) > 1.001):
+        if not np.isfinite(array).all():
+            raise UsageError("images contain NaN or inf (did the generator diverge?)")
+        # A little slack for float rounding; anything beyond is a range mix-up, not noise.
+        if array.size and (array.min() < -1.001 or array.max() > 1.001):
             raise UsageError(
                 "float images must be GAN output in [-1, 1], got values in "
-                f"[{np.nanmin(array):.3g}, {np.nanmax(array):.3g}]; pass uint8 [0, 255] instead"
+                f"[{array.min():.3g}, {array.max():.3g}]; pass uint8 [0, 255] instead"
             )
-        if np.isnan(array).any():
-            raise UsageError("images contain NaN: the generator diverged?")
         return np.clip(np.floor(array.astype(np.float32) * 127.5 + 128.0), 0, 255).astype(np.uint8)
     if np.issubdtype(array.dtype, np.integer):
         if array.size and (array.min() < 0 or array.max() > 255):
@@ -437,7 +439,7 @@ class InceptionFeatureExtractor:
         extractor = InceptionFeatureExtractor()           # weights from env var / cache
         real = extractor(mnist_test_uint8)                 # (10000, 2048) float64
         fake = extractor(generator_output_in_minus1_1)
-        fid = fid_from_features(real, fake)
+        fid = gan_tf.metrics.fid.fid_from_features(real, fake)
     """
 
     def __init__(
@@ -491,9 +493,7 @@ class InceptionFeatureExtractor:
                 )
         if not outputs:
             raise UsageError("no images given to the Inception feature extractor")
-        logging.info(
-            "Inception features: %d images in %.1f s", done, time.monotonic() - start
-        )
+        logging.info("Inception features: %d images in %.1f s", done, time.monotonic() - start)
         return np.concatenate(outputs)
 
     features = __call__
@@ -625,17 +625,24 @@ def _check_graph_convolutions(graph_def: tf.compat.v1.GraphDef, model: keras.Mod
 
 
 def read_graph_def_from_tarball(tarball: str | os.PathLike[str]) -> tf.compat.v1.GraphDef:
-    """Read ``classify_image_graph_def.pb`` out of the inception-2015-12-05 ``.tgz``."""
-    with tarfile.open(tarball, "r:*") as archive:
-        member = next(
-            (m for m in archive.getmembers() if pathlib.PurePath(m.name).name == GRAPH_MEMBER),
-            None,
-        )
-        if member is None or not member.isfile():
-            raise UsageError(f"{tarball} does not contain {GRAPH_MEMBER}")
-        data = archive.extractfile(member).read()  # Read in memory: nothing is unpacked.
-    graph_def = tf.compat.v1.GraphDef()
-    graph_def.ParseFromString(data)
+    """Read ``classify_image_graph_def.pb`` out of the inception-2015-12-05 ``.tgz``.
+
+    Raises:
+      UsageError: the archive is unreadable or truncated, or holds no valid graph.
+    """
+    try:
+        with tarfile.open(tarball, "r:*") as archive:
+            member = next(
+                (m for m in archive.getmembers() if pathlib.PurePath(m.name).name == GRAPH_MEMBER),
+                None,
+            )
+            if member is None or not member.isfile():
+                raise UsageError(f"{tarball} does not contain {GRAPH_MEMBER}")
+            data = archive.extractfile(member).read()  # Read in memory: nothing is unpacked.
+        graph_def = tf.compat.v1.GraphDef()
+        graph_def.ParseFromString(data)
+    except (OSError, EOFError, tarfile.TarError, DecodeError) as error:
+        raise UsageError(f"cannot read {GRAPH_MEMBER} from {tarball}: {error}") from error
     return graph_def
 
 

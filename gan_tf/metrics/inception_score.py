@@ -45,7 +45,9 @@ def inception_score(probabilities: np.ndarray, splits: int = 10) -> ISResult:
     if not 1 <= splits <= len(p):
         raise ValueError(f"need 1 <= splits <= N, got splits={splits}, N={len(p)}")
     if (p < 0).any() or not np.allclose(p.sum(axis=1), 1.0, atol=1e-3):
-        raise ValueError("rows must be probability vectors (>= 0, sum 1); logits? use *_from_logits")
+        raise ValueError(
+            "rows must be probability vectors (>= 0, sum 1); logits? use *_from_logits"
+        )
     n = len(p)
     scores = []
     for i in range(splits):

@@ -6,8 +6,8 @@ manifold by the union of hyperspheres around its samples, the radius of each bei
 to its k-th nearest neighbour in the same set (k = 3):
 
     f(phi, Phi) = 1  if  ||phi - phi'|| <= ||phi' - NN_k(phi', Phi)||  for some phi' in Phi,
-    precision   = mean over generated phi_g of f(phi_g, Phi_real)   (eq. 1),
-    recall      = mean over real phi_r of f(phi_r, Phi_gen).
+    precision   = mean over generated phi_g of f(phi_g, Phi_real),
+    recall      = mean over real phi_r of f(phi_r, Phi_gen)          (their eqs. 1 and 2).
 
 Precision measures how much of the generated set lies on the real manifold (quality), recall
 how much of the real manifold is covered by generated samples (diversity). The paper uses VGG-16
@@ -36,10 +36,6 @@ def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)  # Rounding can give tiny negatives.
 
 
-def _column_blocks(n: int, block: int) -> range:
-    return range(0, n, block)
-
-
 def knn_squared_radii(
     features: np.ndarray, k: int = 3, batch_size: int = 1000, dtype: type = np.float32
 ) -> np.ndarray:
@@ -57,7 +53,7 @@ def knn_squared_radii(
     for start in range(0, n, batch_size):
         rows = x[start : start + batch_size]
         smallest = np.full((len(rows), k + 1), np.inf, dtype=dtype)
-        for col in _column_blocks(n, column_block):
+        for col in range(0, n, column_block):
             d = _squared_distances(rows, x[col : col + column_block])
             merged = np.concatenate([smallest, d], axis=1)
             smallest = np.partition(merged, k, axis=1)[:, : k + 1]
@@ -81,7 +77,7 @@ def manifold_membership(
     for start in range(0, len(q), batch_size):
         rows = q[start : start + batch_size]
         hit = np.zeros(len(rows), dtype=bool)
-        for col in _column_blocks(len(r), column_block):
+        for col in range(0, len(r), column_block):
             d = _squared_distances(rows, r[col : col + column_block])
             hit |= (d <= radii[None, col : col + column_block]).any(axis=1)
         inside[start : start + len(rows)] = hit

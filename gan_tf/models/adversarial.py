@@ -12,21 +12,29 @@ after each D update (`after_discriminator_update`, e.g. WGAN's weight clipping),
 and their conditioning. The data gives `d_steps` real batches at once (`batch_size * d_steps`
 images), so each critic step sees fresh real samples as in the papers' algorithm boxes.
 
-Randomness inside the step comes from stateless TF ops seeded by (seed, replica, step, draw), so
-a step is a pure function of its inputs and state: it compiles with XLA, traces once, resumes
-deterministically and draws different noise on every replica under tf.distribute.
+Randomness inside the step comes from stateless TF ops seeded by (seed, step, draw site), so a
+step is a pure function of its inputs and state: it compiles with XLA, traces once and resumes
+deterministically. Under tf.distribute each replica keeps its slice of the global draw, so N
+replicas train exactly like one device with the same global batch.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import keras
 import tensorflow as tf
+from absl import logging
 
 from gan_tf import losses as gan_losses
 
 Logs = dict[str, tf.Tensor]
+
+# One named random-number algorithm, so a run's noise does not depend on what "auto" picks.
+# (XLA's Philox stream still differs from the TF kernels' for run-time seeds: a run with and one
+# without jit_compile draw different noise; each is repeatable on its own.)
+RNG = "philox"
 
 
 class AdversarialModel(keras.Model):
@@ -65,8 +73,17 @@ class AdversarialModel(keras.Model):
         self.g_steps = g_steps
         self.seed = seed
         # Training iterations done so far; checkpointed, and part of every random seed.
-        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
-        self._draws = 0
+        # Every replica counts the same steps, so each keeps its own copy ("on read": no
+        # cross-device update inside the step, which XLA could not compile) and reading it
+        # outside the step takes the first replica's.
+        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step",
+                                   synchronization="on_read", aggregation="only_first_replica")
+        # Draw-site counter; thread-local because MirroredStrategy traces each replica's step
+        # in its own thread, and the replicas must number their draw sites alike.
+        object.__setattr__(self, "_trace_state", threading.local())
+        # The networks arrive built; nothing of this wrapper's own needs an input to build, and
+        # fit() under tf.distribute would otherwise try to build it by calling it on data.
+        self.built = True
 
     # --- Set-up ---------------------------------------------------------------------------------
 
@@ -87,18 +104,28 @@ class AdversarialModel(keras.Model):
           for the cross-entropy losses, so they read as D's probability of "real"; None logs
           the raw scores, as for a Wasserstein critic or a least-squares discriminator).
         """
+        if kwargs.get("jit_compile") and self.distribute_strategy.num_replicas_in_sync > 1:
+            # Keras compiles the whole multi-device `strategy.run` as one XLA cluster, which XLA
+            # cannot place across devices; each replica's step then runs as a TF graph instead.
+            logging.warning("jit_compile is not supported by Keras across %d replicas: steps "
+                            "run without XLA", self.distribute_strategy.num_replicas_in_sync)
+            kwargs["jit_compile"] = False
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.d_loss_fn = d_loss_fn
         self.g_loss_fn = g_loss_fn
         self.d_output_fn = d_output_fn
+        self.build_optimizers()
 
     def build_optimizers(self) -> None:
-        """Creates the optimizers' slot variables now, so a checkpoint can be restored into them
-        before the first step (Keras creates them lazily otherwise)."""
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        """Creates the optimizers' slot variables now (Keras creates them lazily otherwise): a
+        checkpoint can then be restored before the first step, and no variable is created
+        inside a compiled or distributed step."""
+        for optimizer, network in ((self.d_optimizer, self.discriminator),
+                                   (self.g_optimizer, self.generator)):
+            if not optimizer.built:
+                optimizer.build(network.trainable_variables)
 
     @property
     def conditional(self) -> bool:
@@ -107,50 +134,70 @@ class AdversarialModel(keras.Model):
     # --- Random draws (stateless, so XLA- and distribution-friendly) ----------------------------
 
     def _next_seed(self) -> tf.Tensor:
-        """A fresh stateless seed: distinct per draw site in the step, per step and per replica.
+        """A fresh stateless seed, distinct per draw site in the step and per step.
 
-        `_draws` counts draw sites while the step is traced (it is traced once), so each site
+        A counter numbers the draw sites while the step is traced (it is traced once), so each site
         gets a fixed stream number and successive steps advance through `self.step`.
         """
-        self._draws += 1
-        context = tf.distribute.get_replica_context()
-        replica = context.replica_id_in_sync_group if context is not None else 0
-        replica = tf.cast(replica, tf.int64)
+        self._trace_state.draws = getattr(self._trace_state, "draws", 0) + 1
+        draw = self._trace_state.draws
         return tf.stack(
-            [tf.constant(self.seed, tf.int64) * 1024 + replica,
-             self.step.value * 1024 + self._draws]
+            [tf.constant(self.seed, tf.int64), self.step.value * 1024 + draw]
         )
 
-    def sample_latent(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+    def _draw_for_replica(self, draw, batch_size: int, *shape: int) -> tf.Tensor:
+        """`draw(shape)` for this replica's part of the global batch.
+
+        Every replica draws the same global sample and keeps its own slice, so a run on N
+        replicas sees exactly the noise of a one-device run with the same global batch.
+        """
+        replicas = self.distribute_strategy.num_replicas_in_sync
+
+        if replicas == 1:
+            return draw((batch_size, *shape))
+        full = draw((batch_size * replicas, *shape))
+        replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int32)
+        return tf.gather(full, tf.range(batch_size) + replica * batch_size)
+
+    def sample_latent(self, batch_size: int) -> tf.Tensor:
         """z ~ N(0, I), shape (batch_size, latent_dim)."""
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._next_seed())
+        seed = self._next_seed()
+        return self._draw_for_replica(
+            lambda shape: tf.random.stateless_normal(shape, seed=seed, alg=RNG), batch_size,
+            self.latent_dim)
 
-    def sample_labels(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+    def sample_labels(self, batch_size: int) -> tf.Tensor:
         """Uniformly drawn class labels for conditional generation."""
-        return tf.random.stateless_uniform(
-            (batch_size,), seed=self._next_seed(), minval=0, maxval=self.num_classes,
-            dtype=tf.int32,
-        )
+        seed = self._next_seed()
+        return self._draw_for_replica(
+            lambda shape: tf.random.stateless_uniform(
+                shape, seed=seed, minval=0, maxval=self.num_classes, dtype=tf.int32, alg=RNG),
+            batch_size)
 
-    def sample_uniform(self, shape) -> tf.Tensor:
+    def sample_uniform(self, batch_size: int, *shape: int) -> tf.Tensor:
         """Uniform[0, 1) noise, e.g. WGAN-GP's interpolation coefficients."""
-        return tf.random.stateless_uniform(shape, seed=self._next_seed())
+        seed = self._next_seed()
+        return self._draw_for_replica(
+            lambda s: tf.random.stateless_uniform(s, seed=seed, alg=RNG), batch_size, *shape)
 
     # --- Network calls, with or without labels ---------------------------------------------------
 
     def generate(self, z: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False):
         return self.generator([z, labels] if self.conditional else z, training=training)
 
-    def discriminate(self, images: tf.Tensor, labels: tf.Tensor | None = None,
-                     training: bool = False) -> tf.Tensor:
-        scores = self.discriminator([images, labels] if self.conditional else images,
-                                    training=training)
+    def discriminate(
+        self, images: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False
+    ) -> tf.Tensor:
+        scores = self.discriminator(
+            [images, labels] if self.conditional else images, training=training
+        )
         return tf.cast(scores, tf.float32)  # losses in float32 under mixed precision
 
     # --- Hooks a variant overrides ----------------------------------------------------------------
 
-    def discriminator_loss(self, real_images, fake_images, real_scores, fake_scores,
-                           labels) -> tuple[tf.Tensor, Logs]:
+    def discriminator_loss(
+        self, real_images, fake_images, real_scores, fake_scores, labels
+    ) -> tuple[tf.Tensor, Logs]:
         """D's loss and any extra values to log. Variants add regularisers here."""
         del real_images, fake_images, labels
         return self.d_loss_fn(real_scores, fake_scores), {}
@@ -165,14 +212,14 @@ class AdversarialModel(keras.Model):
 
     def train_step(self, data) -> Logs:
         real_images, labels = data if self.conditional else (data, None)
-        self._draws = 0
+        self._trace_state.draws = 0
         batch = real_images.shape[0] // self.d_steps
 
         # 1. k discriminator steps, each on its own slice of the real batch.
         for k in range(self.d_steps):
             d_logs = self.discriminator_step(
-                real_images[k * batch:(k + 1) * batch],
-                None if labels is None else labels[k * batch:(k + 1) * batch],
+                real_images[k * batch : (k + 1) * batch],
+                None if labels is None else labels[k * batch : (k + 1) * batch],
             )
         # 2. m generator steps on fresh noise.
         for _ in range(self.g_steps):
@@ -189,19 +236,20 @@ class AdversarialModel(keras.Model):
             real_scores = self.discriminate(real_images, labels, training=True)
             fake_scores = self.discriminate(fake_images, labels, training=True)
             loss, extra_logs = self.discriminator_loss(
-                real_images, fake_images, real_scores, fake_scores, labels)
+                real_images, fake_images, real_scores, fake_scores, labels
+            )
             scaled_loss = loss / self.distribute_strategy.num_replicas_in_sync
         variables = self.discriminator.trainable_variables
         gradients = tape.gradient(scaled_loss, variables)
         self.d_optimizer.apply(gradients, variables)
         self.after_discriminator_update()
-        return self._global_means({
+        return {
             "d_loss": loss,
             "d_real": self._mean_output(real_scores),
             "d_fake": self._mean_output(fake_scores),
-            "d_grad_norm": tf.linalg.global_norm(gradients),
+            "d_grad_norm": self._gradient_norm(gradients),
             **extra_logs,
-        })
+        }
 
     def generator_step(self, batch: int) -> Logs:
         z = self.sample_latent(batch)
@@ -214,10 +262,7 @@ class AdversarialModel(keras.Model):
         variables = self.generator.trainable_variables
         gradients = tape.gradient(scaled_loss, variables)
         self.g_optimizer.apply(gradients, variables)
-        return self._global_means({
-            "g_loss": loss,
-            "g_grad_norm": tf.linalg.global_norm(gradients),
-        })
+        return {"g_loss": loss, "g_grad_norm": self._gradient_norm(gradients)}
 
     # --- Helpers ---------------------------------------------------------------------------------
 
@@ -225,9 +270,7 @@ class AdversarialModel(keras.Model):
         outputs = self.d_output_fn(scores) if self.d_output_fn is not None else scores
         return tf.reduce_mean(outputs)
 
-    def _global_means(self, logs: Logs) -> Logs:
-        """Averages logged values over replicas, so they describe the global batch."""
-        if self.distribute_strategy.num_replicas_in_sync == 1:
-            return logs
-        context = tf.distribute.get_replica_context()
-        return {k: context.all_reduce(tf.distribute.ReduceOp.MEAN, v) for k, v in logs.items()}
+    def _gradient_norm(self, gradients) -> tf.Tensor:
+        """Norm of the gradient of this replica's mean loss (the gradients were taken of the
+        loss divided by the number of replicas). Keras averages logged values over replicas."""
+        return tf.linalg.global_norm(gradients) * self.distribute_strategy.num_replicas_in_sync

@@ -7,46 +7,14 @@ up. The experiments, `generate` and `evaluate` all build models this way, so a w
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-
-import keras
 
 from gan_tf import losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.networks import dcgan as dcgan_networks
-from gan_tf.networks import mlp as mlp_networks
-
-ARCHITECTURES = ("mlp", "dcgan")
-
-
-def build_networks(config: RunConfig, *, discriminator_norm: str = "batch",
-                   discriminator_bias: bool = True) -> tuple[keras.Model, keras.Model]:
-    """(generator, discriminator) of `config.architecture` for the config's image shape."""
-    shape = (config.image_size, config.image_size, config.channels)
-    classes = config.num_classes  # set only for conditional variants
-    if config.architecture == "mlp":
-        return (
-            mlp_networks.mlp_generator(config.latent_dim, shape, num_classes=classes),
-            mlp_networks.mlp_discriminator(shape, num_classes=classes),
-        )
-    if config.architecture == "dcgan":
-        return (
-            dcgan_networks.dcgan_generator(
-                config.latent_dim, config.image_size, config.channels, config.base_filters,
-                num_classes=classes),
-            dcgan_networks.dcgan_discriminator(
-                config.image_size, config.channels, config.base_filters, num_classes=classes,
-                normalization=discriminator_norm, use_bias=discriminator_bias),
-        )
-    raise UsageError(
-        f"unknown architecture {config.architecture!r}: choose one of {', '.join(ARCHITECTURES)}")
-
-
-def adam(learning_rate: float, config: RunConfig) -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
-
+from gan_tf.models.factory import adam, build_networks
 
 def build_gan(config: RunConfig) -> AdversarialModel:
     """The original GAN (Goodfellow et al. 2014) or DCGAN (Radford et al. 2016): the core with
@@ -55,8 +23,14 @@ def build_gan(config: RunConfig) -> AdversarialModel:
         raise UsageError(f"--g_loss must be minimax or non_saturating, got {config.g_loss!r}")
     generator, discriminator = build_networks(config)
     model = AdversarialModel(
-        generator, discriminator, latent_dim=config.latent_dim, d_steps=config.d_steps,
-        g_steps=config.g_steps, seed=config.seed, name=config.variant)
+        generator,
+        discriminator,
+        latent_dim=config.latent_dim,
+        d_steps=config.d_steps,
+        g_steps=config.g_steps,
+        seed=config.seed,
+        name=config.variant,
+    )
     model.compile(
         d_optimizer=adam(config.d_learning_rate, config),
         g_optimizer=adam(config.g_learning_rate, config),
@@ -69,17 +43,30 @@ def build_gan(config: RunConfig) -> AdversarialModel:
 
 Builder = Callable[[RunConfig], AdversarialModel]
 
-VARIANTS: dict[str, Builder] = {
-    "gan": build_gan,
-    "dcgan": build_gan,
+# Variant name -> its builder, as "module:function" so that a variant's module is imported only
+# when that variant is built (and each variant's file stays its own).
+VARIANTS: dict[str, str] = {
+    "gan": "gan_tf.models.zoo:build_gan",
+    "dcgan": "gan_tf.models.zoo:build_gan",
+    "wgan": "gan_tf.models.wgan:build_wgan",
+    "wgan_gp": "gan_tf.models.wgan_gp:build_wgan_gp",
+    "lsgan": "gan_tf.models.lsgan:build_lsgan",
+    "cgan": "gan_tf.models.cgan:build_cgan",
+    "pix2pix": "gan_tf.models.pix2pix:build_pix2pix",
+    "cyclegan": "gan_tf.models.cyclegan:build_cyclegan",
+    "stargan": "gan_tf.models.stargan:build_stargan",
 }
 
 
-def build_model(config: RunConfig) -> AdversarialModel:
+def builder_for(variant: str) -> Builder:
+    if variant not in VARIANTS:
+        raise UsageError(f"unknown variant {variant!r}: choose one of {', '.join(VARIANTS)}")
+    module_name, function = VARIANTS[variant].split(":")
+    return getattr(importlib.import_module(module_name), function)
+
+
+def build_model(config: RunConfig):
     """A compiled model of `config.variant`, optimizers built (ready for a checkpoint restore)."""
-    if config.variant not in VARIANTS:
-        raise UsageError(
-            f"unknown variant {config.variant!r}: choose one of {', '.join(VARIANTS)}")
-    model = VARIANTS[config.variant](config)
+    model = builder_for(config.variant)(config)
     model.build_optimizers()
     return model

@@ -74,12 +74,15 @@ def dcgan_generator(
     h = layers.BatchNormalization()(h)
     h = layers.ReLU()(h)
     for i in range(num_up - 1, 0, -1):
-        h = layers.Conv2DTranspose(base * 2 ** (i - 1), 4, strides=2, padding="same", use_bias=False)(h)
+        h = layers.Conv2DTranspose(
+            base * 2 ** (i - 1), 4, strides=2, padding="same", use_bias=False
+        )(h)
         h = layers.BatchNormalization()(h)
         h = layers.ReLU()(h)
     # Output layer: no batch norm, tanh.
-    images = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh",
-                                    name="image")(h)
+    images = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", activation="tanh", name="image"
+    )(h)
     return keras.Model(inputs if num_classes else z, images, name=name)
 
 

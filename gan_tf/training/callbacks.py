@@ -50,8 +50,9 @@ class ProgressLogger(GlobalStepCallback):
         self.steps_per_second = (step - self._step) / max(now - self._time, 1e-9)
         self._time, self._step = now, step
         values = "  ".join(f"{k}={float(v):.4f}" for k, v in sorted(logs.items()))
-        logging.info("step %d/%d  %.2f steps/s  %s", step, self.total_steps,
-                     self.steps_per_second, values)
+        logging.info(
+            "step %d/%d  %.2f steps/s  %s", step, self.total_steps, self.steps_per_second, values
+        )
 
 
 class ScalarSummaries(GlobalStepCallback):
@@ -76,8 +77,9 @@ class ScalarSummaries(GlobalStepCallback):
 class SampleGrids(GlobalStepCallback):
     """Every `every` steps: a grid from fixed noise, as a PNG under samples/ and in TensorBoard."""
 
-    def __init__(self, start_step: int, every: int, writer, workdir: str | pathlib.Path,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, start_step: int, every: int, writer, workdir: str | pathlib.Path, seed: int = 0
+    ) -> None:
         super().__init__(start_step, every)
         self.writer = writer
         self.samples_dir = pathlib.Path(workdir) / "samples"
@@ -88,8 +90,13 @@ class SampleGrids(GlobalStepCallback):
         self.write(step)
 
     def write(self, step: int) -> pathlib.Path:
-        z, labels, rows = fixed_inputs(self.model, seed=self.seed)
-        grid = sample_grid(self.model, z, labels, rows)
+        if hasattr(self.model, "sample_grid"):
+            # Models that do not map noise to images (image-to-image translation) draw their
+            # own grid, e.g. fixed held-out inputs beside their translations.
+            grid = self.model.sample_grid()
+        else:
+            z, labels, rows = fixed_inputs(self.model, seed=self.seed)
+            grid = sample_grid(self.model, z, labels, rows)
         with self.writer.as_default(step=step):
             tf.summary.image("samples", grid[None], step=step)
         self.last_path = save_png(self.samples_dir / f"step_{step:07d}.png", grid)

@@ -34,11 +34,15 @@ def checkpoint_for(model) -> tf.train.Checkpoint:
     )
 
 
-def checkpoint_manager(model, workdir: str | pathlib.Path, max_to_keep: int = 3
-                       ) -> tf.train.CheckpointManager:
+def checkpoint_manager(
+    model, workdir: str | pathlib.Path, max_to_keep: int = 3
+) -> tf.train.CheckpointManager:
     return tf.train.CheckpointManager(
-        checkpoint_for(model), str(pathlib.Path(workdir) / CHECKPOINT_DIR),
-        max_to_keep=max_to_keep, step_counter=model.step)
+        checkpoint_for(model),
+        str(pathlib.Path(workdir) / CHECKPOINT_DIR),
+        max_to_keep=max_to_keep,
+        step_counter=model.step,
+    )
 
 
 def restore_latest(manager: tf.train.CheckpointManager, path: str | None = None) -> int:

@@ -23,7 +23,7 @@ def image_grid(images: np.ndarray | tf.Tensor, rows: int | None = None, pad: int
     for i in range(n):
         r, col = divmod(i, cols)
         top, left = pad + r * (h + pad), pad + col * (w + pad)
-        grid[top:top + h, left:left + w] = pixels[i]
+        grid[top : top + h, left : left + w] = pixels[i]
     return grid
 
 

@@ -1,9 +1,9 @@
 """The training runner: wires a compiled model, a dataset and the callbacks into `fit`.
 
-    # Resume.            restore the latest checkpoint of the workdir, if any
-    # Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
-    # Interrupted.       Ctrl-C saves a checkpoint at the current step before exiting
-    # Finish.            final checkpoint and sample grid
+# Resume.            restore the latest checkpoint of the workdir, if any
+# Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
+# Interrupted.       Ctrl-C saves a checkpoint at the current step before exiting
+# Finish.            final checkpoint and sample grid
 """
 
 from __future__ import annotations
@@ -22,8 +22,15 @@ from gan_tf.training import callbacks as cb
 from gan_tf.training.checkpoints import checkpoint_manager, restore_latest
 
 # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
-ARCHITECTURE_FIELDS = ("variant", "architecture", "image_size", "channels", "num_classes",
-                       "latent_dim", "base_filters")
+ARCHITECTURE_FIELDS = (
+    "variant",
+    "architecture",
+    "image_size",
+    "channels",
+    "num_classes",
+    "latent_dim",
+    "base_filters",
+)
 
 
 @dataclasses.dataclass
@@ -44,13 +51,15 @@ def check_workdir(workdir: pathlib.Path, config: RunConfig) -> None:
     if saved.variant != config.variant:
         raise UsageError(
             f"workdir {workdir} holds a run of variant {saved.variant!r}, not "
-            f"{config.variant!r}: choose another --workdir")
+            f"{config.variant!r}: choose another --workdir"
+        )
     differing = [f for f in ARCHITECTURE_FIELDS if getattr(saved, f) != getattr(config, f)]
     if differing:
         details = ", ".join(f"{f}={getattr(saved, f)!r}" for f in differing)
         raise UsageError(
             f"workdir {workdir} holds a run with {details}: resume it with those settings or "
-            "choose another --workdir")
+            "choose another --workdir"
+        )
 
 
 class _StepTimer(keras.callbacks.Callback):
@@ -67,8 +76,9 @@ class _StepTimer(keras.callbacks.Callback):
         self.batches = batch + 1
 
 
-def train(model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pathlib.Path
-          ) -> TrainResult:
+def train(
+    model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pathlib.Path
+) -> TrainResult:
     """Trains `model` on `dataset` up to `config.train_steps`, resuming from `workdir`."""
     workdir = pathlib.Path(workdir)
     check_workdir(workdir, config)
@@ -81,8 +91,12 @@ def train(model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pat
     samples = cb.SampleGrids(start_step, config.sample_every, writer, workdir, seed=config.seed)
     samples.set_model(model)
     if start_step >= config.train_steps:
-        logging.info("%s: already trained for %d >= %d steps; nothing to do",
-                     workdir, start_step, config.train_steps)
+        logging.info(
+            "%s: already trained for %d >= %d steps; nothing to do",
+            workdir,
+            start_step,
+            config.train_steps,
+        )
         return TrainResult(start_step, start_step, 0.0, None, None, samples.write(start_step))
     if start_step:
         logging.info("resuming %s from step %d", workdir, start_step)
@@ -98,21 +112,31 @@ def train(model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pat
     ]
     begin = time.perf_counter()
     try:
-        model.fit(dataset, epochs=1, steps_per_epoch=config.train_steps - start_step,
-                  callbacks=callbacks, verbose=0, shuffle=False)
+        model.fit(
+            dataset,
+            epochs=1,
+            steps_per_epoch=config.train_steps - start_step,
+            callbacks=callbacks,
+            verbose=0,
+            shuffle=False,
+        )
     except KeyboardInterrupt:
         # Interrupted: keep everything done so far.
         step = int(model.step.numpy())
         manager.save(checkpoint_number=step)
         writer.flush()
-        logging.warning("interrupted at step %d: checkpoint saved in %s; run the same command "
-                        "to resume", step, manager.directory)
+        logging.warning(
+            "interrupted at step %d: checkpoint saved in %s; run the same command to resume",
+            step,
+            manager.directory,
+        )
         raise
 
     # Finish.
     final_step = int(model.step.numpy())
     if manager.latest_checkpoint is None or not manager.latest_checkpoint.endswith(
-            f"-{final_step}"):
+        f"-{final_step}"
+    ):
         manager.save(checkpoint_number=final_step)
     sample_path = samples.write(final_step)
     writer.flush()
@@ -121,7 +145,13 @@ def train(model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pat
     if timer.first is not None and timer.batches > 1:
         steps_per_second = (timer.batches - 1) / max(timer.last - timer.first, 1e-9)
     first = None if timer.first is None else timer.first - timer.begin
-    logging.info("trained %s to step %d in %.1f s (first step %.1f s, then %.2f steps/s); "
-                 "samples: %s", config.variant, final_step, seconds, first or 0.0,
-                 steps_per_second or 0.0, sample_path)
+    logging.info(
+        "trained %s to step %d in %.1f s (first step %.1f s, then %.2f steps/s); samples: %s",
+        config.variant,
+        final_step,
+        seconds,
+        first or 0.0,
+        steps_per_second or 0.0,
+        sample_path,
+    )
     return TrainResult(start_step, final_step, seconds, first, steps_per_second, sample_path)

@@ -8,8 +8,9 @@ import tensorflow as tf
 from gan_tf.training.images import image_grid
 
 
-def fixed_inputs(model, num_samples: int = 64, seed: int = 0, columns: int = 10
-                 ) -> tuple[tf.Tensor, tf.Tensor | None, int]:
+def fixed_inputs(
+    model, num_samples: int = 64, seed: int = 0, columns: int = 10
+) -> tuple[tf.Tensor, tf.Tensor | None, int]:
     """(z, labels, rows) for a sample grid.
 
     Unconditional: `num_samples` noise vectors in a square-ish grid. Conditional: one row per
@@ -26,13 +27,14 @@ def fixed_inputs(model, num_samples: int = 64, seed: int = 0, columns: int = 10
     return z, None, max(1, int(np.sqrt(num_samples)))
 
 
-def generate_images(model, z: tf.Tensor, labels: tf.Tensor | None = None,
-                    batch_size: int = 256) -> np.ndarray:
+def generate_images(
+    model, z: tf.Tensor, labels: tf.Tensor | None = None, batch_size: int = 256
+) -> np.ndarray:
     """G(z) in inference mode (batch norm uses its moving statistics), in batches."""
     outputs = []
     for start in range(0, int(z.shape[0]), batch_size):
-        zb = z[start:start + batch_size]
-        lb = None if labels is None else labels[start:start + batch_size]
+        zb = z[start : start + batch_size]
+        lb = None if labels is None else labels[start : start + batch_size]
         outputs.append(np.asarray(model.generate(zb, lb, training=False)))
     return np.concatenate(outputs)
 

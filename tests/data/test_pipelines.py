@@ -18,13 +18,19 @@ def first_batch(ds):
 
 @pytest.mark.parametrize(
     "name,size,channels",
-    [("mnist", 28, 1), ("fashion_mnist", 28, 1), ("cifar10", 32, 3), ("celeb_a", 64, 3),
-     ("cycle_gan/horse2zebra", 64, 3)],
+    [
+        ("mnist", 28, 1),
+        ("fashion_mnist", 28, 1),
+        ("cifar10", 32, 3),
+        ("celeb_a", 64, 3),
+        ("cycle_gan/horse2zebra", 64, 3),
+    ],
 )
 def test_pipelines_under_mock_data(name, size, channels, tmp_path):
     with tfds.testing.mock_data(num_examples=12):
-        ds = image_pipeline(name, batch_size=4, image_size=size if name != "mnist" else None,
-                            data_dir=str(tmp_path))
+        ds = image_pipeline(
+            name, batch_size=4, image_size=size if name != "mnist" else None, data_dir=str(tmp_path)
+        )
         images = first_batch(ds)
     assert images.shape == (4, size, size, channels)
     assert images.dtype == tf.float32
@@ -34,7 +40,8 @@ def test_pipelines_under_mock_data(name, size, channels, tmp_path):
 def test_labels_are_kept_when_asked(tmp_path):
     with tfds.testing.mock_data(num_examples=12):
         images, labels = first_batch(
-            image_pipeline("cifar10", batch_size=6, with_labels=True, data_dir=str(tmp_path)))
+            image_pipeline("cifar10", batch_size=6, with_labels=True, data_dir=str(tmp_path))
+        )
     assert images.shape == (6, 32, 32, 3)
     assert labels.dtype == tf.int32 and labels.shape == (6,)
     assert np.all((labels.numpy() >= 0) & (labels.numpy() < 10))
@@ -59,7 +66,7 @@ def test_conditional_pipeline_refuses_unlabelled_data(tmp_path):
 
 
 def test_unknown_dataset_names_the_known_ones():
-    with pytest.raises(UsageError, match="unknown dataset 'mnsit'.*fashion_mnist"):
+    with pytest.raises(UsageError, match=r"unknown dataset 'mnsit'.*fashion_mnist"):
         get_dataset_spec("mnsit")
 
 
@@ -83,13 +90,17 @@ def test_offline_without_data_fails_fast_with_one_clear_message(tmp_path):
 
 def test_missing_manual_dir_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="not a directory"):
-        image_pipeline("mnist", batch_size=2, data_dir=str(tmp_path),
-                       manual_dir=str(tmp_path / "nope"))
+        image_pipeline(
+            "mnist", batch_size=2, data_dir=str(tmp_path), manual_dir=str(tmp_path / "nope")
+        )
 
 
 def test_packaged_mnist_demo_is_real_mnist(tmp_path):
-    images, labels = first_batch(image_pipeline(
-        "mnist_demo", batch_size=256, with_labels=True, data_dir=str(tmp_path), shuffle=False))
+    images, labels = first_batch(
+        image_pipeline(
+            "mnist_demo", batch_size=256, with_labels=True, data_dir=str(tmp_path), shuffle=False
+        )
+    )
     assert images.shape == (256, 28, 28, 1)
     # MNIST digits: mostly black background (-1) with some bright strokes.
     background = np.mean(images.numpy() < -0.99)
@@ -99,9 +110,17 @@ def test_packaged_mnist_demo_is_real_mnist(tmp_path):
 
 def test_real_mnist_from_manual_dir(tmp_path):
     manual = require_shared("data", "mnist")
-    ds = image_pipeline("mnist", batch_size=500, image_size=32, data_dir=str(tmp_path),
-                        manual_dir=str(manual), with_labels=True, split="test", shuffle=False,
-                        repeat=False)
+    ds = image_pipeline(
+        "mnist",
+        batch_size=500,
+        image_size=32,
+        data_dir=str(tmp_path),
+        manual_dir=str(manual),
+        with_labels=True,
+        split="test",
+        shuffle=False,
+        repeat=False,
+    )
     counts = np.zeros(10, int)
     for images, labels in ds:
         assert images.shape == (500, 32, 32, 1)

@@ -20,8 +20,11 @@ def test_generator_and_discriminator_shapes(size, channels):
 def test_64x64_layout_is_that_of_the_paper():
     # Radford et al. 2016, fig. 1: 4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 -> 64x64x3.
     g = dcgan_generator(latent_dim=100, image_size=64, channels=3)
-    shapes = [tuple(layer.output.shape[1:]) for layer in g.layers
-              if isinstance(layer, layers.Conv2DTranspose)]
+    shapes = [
+        tuple(layer.output.shape[1:])
+        for layer in g.layers
+        if isinstance(layer, layers.Conv2DTranspose)
+    ]
     assert shapes == [(4, 4, 1024), (8, 8, 512), (16, 16, 256), (32, 32, 128), (64, 64, 3)]
 
 
@@ -29,8 +32,10 @@ def test_architecture_rules():
     g = dcgan_generator(latent_dim=10, image_size=32, channels=3, base_filters=4)
     d = dcgan_discriminator(image_size=32, channels=3, base_filters=4)
     for model in (g, d):
-        assert not any(isinstance(layer, layers.Dense | layers.MaxPooling2D |
-                                  layers.AveragePooling2D) for layer in model.layers)
+        assert not any(
+            isinstance(layer, layers.Dense | layers.MaxPooling2D | layers.AveragePooling2D)
+            for layer in model.layers
+        )
     # Generator: output is the last layer (tanh), no batch norm after it.
     assert g.layers[-1].activation.__name__ == "tanh"
     g_types = [type(layer) for layer in g.layers]
@@ -44,11 +49,15 @@ def test_architecture_rules():
 
 
 def test_critic_without_batch_norm_and_bias():
-    d = dcgan_discriminator(image_size=28, channels=1, base_filters=4, normalization="layer",
-                            use_bias=False)
+    d = dcgan_discriminator(
+        image_size=28, channels=1, base_filters=4, normalization="layer", use_bias=False
+    )
     assert not any(isinstance(layer, layers.BatchNormalization) for layer in d.layers)
-    assert all(not getattr(layer, "use_bias", False) for layer in d.layers
-               if isinstance(layer, layers.Conv2D))
+    assert all(
+        not getattr(layer, "use_bias", False)
+        for layer in d.layers
+        if isinstance(layer, layers.Conv2D)
+    )
 
 
 def test_unsupported_size_is_a_usage_error():

@@ -1,0 +1,49 @@
+# gan_tf: one command to install and run the demo, one to install and run the tests.
+#   make demo    train DCGAN on the packaged MNIST digits (offline), write samples + TensorBoard
+#   make test    the test suite (no network)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_STEPS ?= 2000
+DEMO_DIR ?= runs/demo
+
+.PHONY: install install-dev demo test lint format bench-toy tensorboard clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	$(BIN)/python -m gan_tf.experiments.dcgan --dataset=mnist_demo --workdir=$(DEMO_DIR) \
+		--train_steps=$(DEMO_STEPS) --sample_every=500 --log_every=100
+	@echo "samples: $(DEMO_DIR)/samples/   TensorBoard: $(BIN)/tensorboard --logdir=$(DEMO_DIR)"
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check gan_tf tests benchmarks
+	$(BIN)/ruff format --check gan_tf tests benchmarks
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format gan_tf tests benchmarks
+
+bench-toy: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.toy_mixture --out=experiments/toy_mixture.md
+
+tensorboard: $(VENV)/.installed
+	$(BIN)/tensorboard --logdir=runs
+
+clean:
+	rm -rf $(VENV) runs

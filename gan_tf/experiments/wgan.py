@@ -1,0 +1,24 @@
+"""WGAN with weight clipping (Arjovsky et al. 2017): RMSProp(5e-5), c = 0.01, n_critic = 5.
+
+    python -m gan_tf.experiments.wgan --dataset=mnist --manual_dir=../shared/data \
+        --workdir=runs/wgan_mnist
+"""
+
+from absl import flags
+
+from gan_tf.experiments import common
+
+VARIANT = "wgan"
+
+common.define_common_flags(d_learning_rate=5e-5, g_learning_rate=5e-5, d_steps=5)
+flags.DEFINE_float("clip_value", 0.01, "c: critic weights are clipped to [-c, c].",
+                   lower_bound=0.0)
+flags.register_validator("clip_value", lambda c: c > 0, "--clip_value must be positive")
+
+
+def make_config():
+    return common.config_from_flags(VARIANT, extra={"clip_value": flags.FLAGS.clip_value})
+
+
+if __name__ == "__main__":
+    common.run_main(VARIANT, make_config)

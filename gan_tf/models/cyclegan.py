@@ -1,0 +1,286 @@
+"""CycleGAN (Zhu et al. 2017, "Unpaired Image-to-Image Translation using Cycle-Consistent
+Adversarial Networks"): two generators G: A -> B and F: B -> A, two PatchGAN discriminators
+D_B (judges B images) and D_A (judges A images), trained on unpaired images.
+
+The full objective, eq. 3 (+ the identity loss of sec. 5.2):
+    L = L_GAN(G, D_B) + L_GAN(F, D_A) + lambda_cyc * L_cyc(G, F) + lambda_id * L_identity(G, F)
+with least-squares adversarial losses (sec. 4, "Training details"), lambda_cyc = 10 and
+lambda_id = 0.5 * lambda_cyc. D is updated on a history of 50 generated images (sec. 4,
+after Shrivastava et al. 2017), kept by `ImagePool` inside the compiled step. Adam(2e-4, 0.5);
+the learning rate is constant, then decays linearly to zero (`LinearDecayAfter`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_tf import losses as gan_losses
+from gan_tf.config import RunConfig
+from gan_tf.errors import UsageError
+from gan_tf.models.pix2pix import Logs, TranslationModel, adam, load_held_out
+from gan_tf.networks.patchgan import patch_discriminator
+from gan_tf.networks.resnet import resnet_generator
+
+POOL_SIZE = 50
+NUM_SAMPLES = 8
+
+
+class ImagePool(keras.layers.Layer):
+    """A history of generated images that works inside a compiled (XLA) step.
+
+    Shrivastava et al. 2017, sec. 2.3 and CycleGAN sec. 4: the discriminator is updated with a
+    history of generated images rather than only the latest ones. For each incoming image:
+      - while the pool is not full, store it and return it;
+      - once full, with probability 0.5 return a uniformly chosen stored image and store the
+        new one in its place; otherwise return the new image.
+    The state is two non-trainable variables (images, count), updated with tf ops only (no
+    Python branches on values), and the random choices are stateless draws from a given seed,
+    so `query` traces once and compiles with XLA.
+
+    Within one batch the images are handled at once: the images that fill the free slots are
+    returned as is, the others may swap with slots filled *before* this batch, each with a
+    different slot. With a batch of one image (the paper's) this is exactly the sequential
+    algorithm; with larger batches it differs only in the one batch during which the pool fills.
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int], pool_size: int = POOL_SIZE,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pool_size = int(pool_size)
+        self.images = self.add_weight(
+            shape=(self.pool_size, *image_shape), initializer="zeros", trainable=False,
+            name="images")
+        self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32",
+                                     trainable=False, name="count")
+        self.built = True  # its state exists from the start; `query` is its only entry point
+
+    def query(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+        """Returns a batch shaped like `images` and updates the pool. `seed`: shape (2,)."""
+        if self.pool_size == 0:
+            return images
+        batch = images.shape[0]
+        if batch > self.pool_size:
+            raise ValueError(f"batch of {batch} images exceeds the pool size {self.pool_size}")
+        images = tf.cast(images, self.images.dtype)
+        swap_seed, slot_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        count = tf.convert_to_tensor(self.count)
+        pool = tf.convert_to_tensor(self.images)
+        index = tf.range(batch)
+
+        # 1. Images that fill the free slots count, count + 1, ...
+        fill = index < self.pool_size - count
+        fill_slot = count + index
+        # 2. The others swap with probability 1/2 with distinct, already filled slots: a random
+        #    permutation of the filled slots (unfilled ones sort last).
+        coin = tf.random.stateless_uniform((batch,), seed=swap_seed)
+        keys = tf.random.stateless_uniform((self.pool_size,), seed=slot_seed)
+        keys += tf.cast(tf.range(self.pool_size) >= count, tf.float32) * 2.0
+        swap_slot = tf.gather(tf.argsort(keys), index)
+        swap = ~fill & (coin < 0.5) & (swap_slot < count)
+
+        # 3. Returned: a stored image where swapped, the new image otherwise.
+        stored = tf.gather(pool, swap_slot)
+        returned = tf.where(swap[:, None, None, None], stored, images)
+
+        # 4. Write the new images into their slots (a one-hot scatter, XLA-friendly).
+        slot = tf.where(fill, fill_slot, tf.where(swap, swap_slot, self.pool_size))
+        writes = tf.one_hot(slot, self.pool_size, dtype=pool.dtype)  # slot == size: no write
+        written = tf.tensordot(writes, images, axes=[[0], [0]])
+        mask = tf.reduce_sum(writes, axis=0) > 0
+        self.images.assign(tf.where(mask[:, None, None, None], written, pool))
+        self.count.assign(tf.minimum(count + batch, self.pool_size))
+        return returned
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class LinearDecayAfter(keras.optimizers.schedules.LearningRateSchedule):
+    """Constant `learning_rate` for `decay_start` steps, then linear decay to zero at
+    `total_steps` (Zhu et al. 2017, sec. 4: "keep the same learning rate for the first 100
+    epochs and linearly decay the rate to zero over the next 100 epochs"). The linear part is
+    Keras's PolynomialDecay with power 1, shifted by `decay_start`."""
+
+    def __init__(self, learning_rate: float, decay_start: int, total_steps: int) -> None:
+        self.learning_rate = float(learning_rate)
+        self.decay_start = int(decay_start)
+        self.total_steps = int(total_steps)
+        self._decay = keras.optimizers.schedules.PolynomialDecay(
+            self.learning_rate, max(1, self.total_steps - self.decay_start),
+            end_learning_rate=0.0, power=1.0)
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        return self._decay(keras.ops.maximum(step - self.decay_start, 0.0))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "decay_start": self.decay_start,
+                "total_steps": self.total_steps}
+
+
+class CycleGAN(TranslationModel):
+    """CycleGAN with generators G (A -> B), F (B -> A) and discriminators D_A, D_B.
+
+    Args:
+      lambda_cyc: weight of the cycle loss (sec. 4: 10).
+      lambda_id: weight of the identity loss (sec. 5.2: 0.5 * lambda_cyc; 0 disables it).
+      pool_size: images kept per discriminator's history (50; 0 disables the pool).
+    """
+
+    def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model,
+                 discriminator_a: keras.Model, discriminator_b: keras.Model, *,
+                 lambda_cyc: float = 10.0, lambda_id: float = 5.0, pool_size: int = POOL_SIZE,
+                 seed: int = 0, **kwargs) -> None:
+        super().__init__(seed=seed, **kwargs)
+        self.generator_ab = generator_ab
+        self.generator_ba = generator_ba
+        self.discriminator_a = discriminator_a
+        self.discriminator_b = discriminator_b
+        self.lambda_cyc = float(lambda_cyc)
+        self.lambda_id = float(lambda_id)
+        shape = tuple(generator_ab.inputs[0].shape[1:])
+        self.pool_a = ImagePool(shape, pool_size, name="pool_a")
+        self.pool_b = ImagePool(shape, pool_size, name="pool_b")
+
+    def compile(self, g_optimizer: keras.optimizers.Optimizer,
+                d_optimizer: keras.optimizers.Optimizer, **kwargs) -> None:
+        """One optimizer for both generators and one for both discriminators (as in the
+        authors' code; Adam treats every variable separately, so this equals one each)."""
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+
+    @property
+    def generator_variables(self) -> list:
+        return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
+
+    @property
+    def discriminator_variables(self) -> list:
+        return (self.discriminator_a.trainable_variables
+                + self.discriminator_b.trainable_variables)
+
+    def build_optimizers(self) -> None:
+        self.g_optimizer.build(self.generator_variables)
+        self.d_optimizer.build(self.discriminator_variables)
+
+    def checkpoint_objects(self) -> dict[str, Any]:
+        return {"generator_ab": self.generator_ab, "generator_ba": self.generator_ba,
+                "discriminator_a": self.discriminator_a,
+                "discriminator_b": self.discriminator_b, "g_optimizer": self.g_optimizer,
+                "d_optimizer": self.d_optimizer, "pool_a": self.pool_a, "pool_b": self.pool_b,
+                "step": self.step}
+
+    def translate(self, images: tf.Tensor, to_b: bool = True, training: bool = False):
+        generator = self.generator_ab if to_b else self.generator_ba
+        return generator(images, training=training)
+
+    def train_step(self, data) -> Logs:
+        real_a, real_b = data
+        self._draws = 0
+        lsgan_d = gan_losses.least_squares_discriminator_loss
+
+        def lsgan_g(outputs):
+            # Sec. 4: G minimises E[(D(G(x)) - 1)^2]; the library's form carries Mao et al.'s
+            # 1/2, which CycleGAN keeps only on D's side.
+            return 2.0 * gan_losses.least_squares_generator_loss(outputs)
+
+        # 1. Generators (G and F together): adversarial + cycle + identity losses.
+        with tf.GradientTape() as g_tape:
+            fake_b = self.generator_ab(real_a, training=True)
+            fake_a = self.generator_ba(real_b, training=True)
+            cycled_a = self.generator_ba(fake_b, training=True)  # F(G(a)) ~ a
+            cycled_b = self.generator_ab(fake_a, training=True)  # G(F(b)) ~ b
+            g_adv_b = lsgan_g(tf.cast(self.discriminator_b(fake_b, training=True), tf.float32))
+            g_adv_a = lsgan_g(tf.cast(self.discriminator_a(fake_a, training=True), tf.float32))
+            cycle = gan_losses.cycle_consistency_loss(real_a, cycled_a, real_b, cycled_b)
+            g_loss = g_adv_b + g_adv_a + self.lambda_cyc * cycle
+            identity = tf.constant(0.0)
+            if self.lambda_id:
+                same_b = self.generator_ab(real_b, training=True)  # G(b) ~ b
+                same_a = self.generator_ba(real_a, training=True)  # F(a) ~ a
+                identity = gan_losses.identity_loss(real_a, same_a, real_b, same_b)
+                g_loss += self.lambda_id * identity
+            scaled = self._scaled(g_loss)  # on the tape: the scaling is differentiated too
+        g_vars = self.generator_variables
+        self.g_optimizer.apply(g_tape.gradient(scaled, g_vars), g_vars)
+
+        # 2. Discriminators on real images and on fakes from the history pools:
+        #    D_B minimises 1/2 E[(D_B(b) - 1)^2] + 1/2 E[D_B(G(a))^2], D_A likewise.
+        pooled_b = self.pool_b.query(tf.stop_gradient(fake_b), self._next_seed())
+        pooled_a = self.pool_a.query(tf.stop_gradient(fake_a), self._next_seed())
+        with tf.GradientTape() as d_tape:
+            real_b_out = tf.cast(self.discriminator_b(real_b, training=True), tf.float32)
+            fake_b_out = tf.cast(self.discriminator_b(pooled_b, training=True), tf.float32)
+            real_a_out = tf.cast(self.discriminator_a(real_a, training=True), tf.float32)
+            fake_a_out = tf.cast(self.discriminator_a(pooled_a, training=True), tf.float32)
+            d_loss_b = lsgan_d(real_b_out, fake_b_out)
+            d_loss_a = lsgan_d(real_a_out, fake_a_out)
+            d_loss = d_loss_a + d_loss_b
+            scaled = self._scaled(d_loss)
+        d_vars = self.discriminator_variables
+        self.d_optimizer.apply(d_tape.gradient(scaled, d_vars), d_vars)
+
+        self.step.assign_add(1)
+        return self._global_means({
+            "g_loss": g_loss, "g_adv_a": g_adv_a, "g_adv_b": g_adv_b, "cycle": cycle,
+            "identity": identity, "d_loss_a": d_loss_a, "d_loss_b": d_loss_b,
+            "d_real_b": tf.reduce_mean(real_b_out), "d_fake_b": tf.reduce_mean(fake_b_out),
+        })
+
+    def grid_columns(self, samples) -> list[np.ndarray]:
+        """Columns: a, G(a), F(G(a)), b, F(b), G(F(b))."""
+        a, b = samples
+        fake_b, fake_a = self.translate(a).numpy(), self.translate(b, to_b=False).numpy()
+        return [a, fake_b, self.translate(fake_b, to_b=False).numpy(),
+                b, fake_a, self.translate(fake_a).numpy()]
+
+
+def build_cyclegan(config: RunConfig) -> CycleGAN:
+    """CycleGAN from a RunConfig. `config.extra`: lambda_cyc, lambda_id (default
+    0.5 * lambda_cyc), num_residual_blocks (6 or 9; default by size), decay_start (default
+    train_steps // 2), pool_size, domain_b (derived domains), receptive_field."""
+    from gan_tf.data import translation
+
+    extra = config.extra
+    size, channels = config.image_size, config.channels
+    base = config.base_filters or 64
+    blocks = extra.get("num_residual_blocks")
+    rf = int(extra.get("receptive_field", 70))
+
+    def generator(name):
+        return resnet_generator(size, channels, base, num_residual_blocks=blocks, name=name)
+
+    def discriminator(name):
+        return patch_discriminator(size, channels, receptive_field=rf, base_filters=base,
+                                   norm="instance", name=name)
+
+    lambda_cyc = float(extra.get("lambda_cyc", 10.0))
+    lambda_id = extra.get("lambda_id")
+    lambda_id = 0.5 * lambda_cyc if lambda_id is None else float(lambda_id)
+    decay_start = extra.get("decay_start")
+    decay_start = config.train_steps // 2 if decay_start is None else int(decay_start)
+    if decay_start < 0:
+        raise UsageError(f"--decay_start must be >= 0, got {decay_start}")
+    pool_size = int(extra.get("pool_size", POOL_SIZE))
+    if pool_size and config.batch_size > pool_size:
+        raise UsageError(f"--batch_size={config.batch_size} exceeds --pool_size={pool_size}: "
+                         "use a batch of at most the pool size (the paper uses 1)")
+
+    model = CycleGAN(generator("generator_ab"), generator("generator_ba"),
+                     discriminator("discriminator_a"), discriminator("discriminator_b"),
+                     lambda_cyc=lambda_cyc, lambda_id=lambda_id, pool_size=pool_size,
+                     seed=config.seed, name="cyclegan")
+
+    def schedule(rate):
+        return LinearDecayAfter(rate, decay_start, config.train_steps)
+
+    model.compile(g_optimizer=adam(schedule(config.g_learning_rate), config),
+                  d_optimizer=adam(schedule(config.d_learning_rate), config),
+                  jit_compile=config.jit_compile)
+    model.sample_source = lambda: load_held_out(lambda train: translation.unpaired_pipeline(
+        config.dataset, batch_size=NUM_SAMPLES, image_size=size,
+        domain_b=extra.get("domain_b"), train=train, shuffle=False, repeat=False,
+        data_dir=config.data_dir, manual_dir=config.manual_dir))
+    return model

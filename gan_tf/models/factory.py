@@ -1,0 +1,50 @@
+"""Networks and optimizers from a `RunConfig`: the pieces every variant's builder shares."""
+
+from __future__ import annotations
+
+import keras
+
+from gan_tf.config import RunConfig
+from gan_tf.errors import UsageError
+from gan_tf.networks import dcgan as dcgan_networks
+from gan_tf.networks import mlp as mlp_networks
+
+ARCHITECTURES = ("mlp", "dcgan")
+
+
+def build_networks(
+    config: RunConfig, *, discriminator_norm: str = "batch", discriminator_bias: bool = True
+) -> tuple[keras.Model, keras.Model]:
+    """(generator, discriminator) of `config.architecture` for the config's image shape."""
+    shape = (config.image_size, config.image_size, config.channels)
+    classes = config.num_classes  # set only for conditional variants
+    if config.architecture == "mlp":
+        return (
+            mlp_networks.mlp_generator(config.latent_dim, shape, num_classes=classes),
+            mlp_networks.mlp_discriminator(shape, num_classes=classes),
+        )
+    if config.architecture == "dcgan":
+        return (
+            dcgan_networks.dcgan_generator(
+                config.latent_dim,
+                config.image_size,
+                config.channels,
+                config.base_filters,
+                num_classes=classes,
+            ),
+            dcgan_networks.dcgan_discriminator(
+                config.image_size,
+                config.channels,
+                config.base_filters,
+                num_classes=classes,
+                normalization=discriminator_norm,
+                use_bias=discriminator_bias,
+            ),
+        )
+    raise UsageError(
+        f"unknown architecture {config.architecture!r}: choose one of {', '.join(ARCHITECTURES)}"
+    )
+
+
+def adam(learning_rate: float, config: RunConfig) -> keras.optimizers.Optimizer:
+    return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)

@@ -1,0 +1,36 @@
+"""Least squares GAN (Mao et al. 2017).
+
+What differs from the core: the discriminator's output is linear and both losses are least
+squares (eq. 2) with the 0-1 coding a = 0 (fake), b = 1 (real), c = 1 (what G wants), which
+penalises samples far from the decision boundary even when they are on its right side, so G
+keeps getting gradients where the sigmoid cross-entropy saturates.
+"""
+
+from __future__ import annotations
+
+from gan_tf import losses
+from gan_tf.config import RunConfig
+from gan_tf.models.adversarial import AdversarialModel
+from gan_tf.models.factory import adam, build_networks
+
+
+class LSGAN(AdversarialModel):
+    def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
+        super().compile(
+            d_optimizer, g_optimizer,
+            d_loss_fn=losses.least_squares_discriminator_loss,
+            g_loss_fn=losses.least_squares_generator_loss,
+            d_output_fn=None,  # linear outputs, targets 0 and 1
+            **kwargs,
+        )
+
+
+def build_lsgan(config: RunConfig) -> LSGAN:
+    generator, discriminator = build_networks(config)
+    model = LSGAN(generator, discriminator, latent_dim=config.latent_dim,
+                  d_steps=config.d_steps, g_steps=config.g_steps, seed=config.seed,
+                  name=config.variant)
+    model.compile(d_optimizer=adam(config.d_learning_rate, config),
+                  g_optimizer=adam(config.g_learning_rate, config),
+                  jit_compile=config.jit_compile)
+    return model

@@ -1,0 +1,210 @@
+"""StarGAN (Choi et al. 2018, "StarGAN: Unified Generative Adversarial Networks for
+Multi-Domain Image-to-Image Translation"): one generator G(x, c) for every pair of domains and a
+discriminator with two heads, D_src (real/fake patches) and D_cls (domain classifier).
+
+Losses (sec. 3 and 3.2, with the WGAN-GP adversarial loss of eq. 8):
+    L_D = -L_adv + lambda_cls * L_cls^r                      (eq. 5)
+    L_G =  L_adv + lambda_cls * L_cls^f + lambda_rec * L_rec (eq. 6)
+    L_adv   = E[D_src(x)] - E[D_src(G(x, c))] - lambda_gp E[(||grad D_src(x_hat)||_2 - 1)^2]
+    L_cls^r = E[-log D_cls(c' | x)]        real images, original domain c'     (eq. 2)
+    L_cls^f = E[-log D_cls(c | G(x, c))]   fakes, target domain c              (eq. 3)
+    L_rec   = E[||x - G(G(x, c), c')||_1]  back to the original domain         (eq. 4)
+lambda_cls = 1, lambda_rec = 10, lambda_gp = 10; n_critic = 5 critic updates per generator
+update; Adam(1e-4, beta_1=0.5, beta_2=0.999) (sec. 4.4, "Training").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_tf import losses as gan_losses
+from gan_tf.config import RunConfig
+from gan_tf.models.pix2pix import Logs, TranslationModel, adam, load_held_out
+from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
+
+NUM_SAMPLES = 8
+
+
+def target_labels(labels: np.ndarray | tf.Tensor, domain: int,
+                  exclusive_groups: Sequence[Sequence[int]]) -> tf.Tensor:
+    """Labels moved to `domain`, as the authors' sample grids do: a domain in an exclusive
+    group (hair colors; all one-hot domains) is set and the rest of its group cleared; any
+    other binary attribute is flipped."""
+    labels = tf.convert_to_tensor(labels, tf.float32)
+    size = labels.shape[-1]
+    group = next((list(g) for g in exclusive_groups if domain in g), None)
+    one = tf.one_hot(domain, size)
+    if group is None:
+        return tf.abs(labels - one)  # flip
+    in_group = tf.reduce_sum(tf.one_hot(group, size), axis=0)
+    return labels * (1.0 - in_group) + one
+
+
+class StarGAN(TranslationModel):
+    """StarGAN: the critic's update n_critic times, then the generator's, per train step.
+
+    Each step's batch holds `batch_size * d_steps` examples (the data pipeline gives them at
+    once), so each critic update sees fresh real images, as in the adversarial core; the
+    generator's update uses the last slice. Target domains are the batch's own labels in a
+    random order (the authors' code), which keeps multi-hot labels valid (one hair color).
+
+    Args:
+      multi_label: labels are independent binary attributes (CelebA) rather than one-hot.
+      exclusive_groups: label indices of which exactly one is set (for sample grids).
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, *,
+                 d_steps: int = 5, lambda_cls: float = 1.0, lambda_rec: float = 10.0,
+                 lambda_gp: float = 10.0, multi_label: bool = True,
+                 exclusive_groups: Sequence[Sequence[int]] = (), seed: int = 0,
+                 **kwargs) -> None:
+        super().__init__(seed=seed, **kwargs)
+        if d_steps < 1:
+            raise ValueError(f"d_steps must be >= 1, got {d_steps}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_steps = int(d_steps)
+        self.lambda_cls = float(lambda_cls)
+        self.lambda_rec = float(lambda_rec)
+        self.lambda_gp = float(lambda_gp)
+        self.multi_label = bool(multi_label)
+        self.exclusive_groups = [list(g) for g in exclusive_groups]
+        self.num_domains = int(generator.inputs[1].shape[-1])
+
+    def compile(self, g_optimizer: keras.optimizers.Optimizer,
+                d_optimizer: keras.optimizers.Optimizer, **kwargs) -> None:
+        super().compile(**kwargs)
+        self.g_optimizer = g_optimizer
+        self.d_optimizer = d_optimizer
+
+    def build_optimizers(self) -> None:
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def checkpoint_objects(self) -> dict[str, Any]:
+        return {"generator": self.generator, "discriminator": self.discriminator,
+                "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
+                "step": self.step}
+
+    def translate(self, images: tf.Tensor, domains: tf.Tensor, training: bool = False):
+        images = tf.convert_to_tensor(images, tf.float32)
+        return self.generator([images, tf.cast(domains, tf.float32)], training=training)
+
+    def _discriminate(self, images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        src, cls = self.discriminator(images, training=True)
+        return tf.cast(src, tf.float32), tf.cast(cls, tf.float32)
+
+    def _classification(self, logits, labels) -> tf.Tensor:
+        return gan_losses.domain_classification_loss(logits, labels, self.multi_label)
+
+    def _shuffled(self, labels: tf.Tensor) -> tf.Tensor:
+        """Target domains: the batch's labels permuted by a stateless random order."""
+        keys = tf.random.stateless_uniform((labels.shape[0],), seed=self._next_seed())
+        return tf.gather(labels, tf.argsort(keys))
+
+    def train_step(self, data) -> Logs:
+        images, labels = data
+        labels = tf.cast(labels, tf.float32)
+        self._draws = 0
+        batch = images.shape[0] // self.d_steps
+
+        # 1. n_critic updates of D, each on its own slice of real images.
+        for k in range(self.d_steps):
+            part = slice(k * batch, (k + 1) * batch)
+            d_logs = self.critic_step(images[part], labels[part])
+        # 2. One update of G.
+        g_logs = self.generator_step(images[part], labels[part])
+
+        self.step.assign_add(1)
+        return self._global_means({**d_logs, **g_logs})
+
+    def critic_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
+        target = self._shuffled(original)
+        fake = tf.stop_gradient(self.translate(real, target, training=True))
+        epsilon = tf.random.stateless_uniform((real.shape[0],), seed=self._next_seed())
+        with tf.GradientTape() as tape:
+            # L_D = -L_adv + lambda_cls L_cls^r (eq. 5), L_adv as WGAN-GP (eq. 8).
+            src_real, cls_real = self._discriminate(real)
+            src_fake, _ = self._discriminate(fake)
+            adversarial = gan_losses.wasserstein_critic_loss(src_real, src_fake)
+            classification = self._classification(cls_real, original)
+            penalty, grad_norm = gan_losses.gradient_penalty(
+                lambda x: self._discriminate(x)[0],
+                gan_losses.interpolate(real, fake, epsilon))
+            loss = (adversarial + self.lambda_cls * classification
+                    + self.lambda_gp * penalty)
+            scaled = self._scaled(loss)  # on the tape: the scaling is differentiated too
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
+        return {"d_loss": loss, "d_adv": adversarial, "d_cls": classification,
+                "gradient_penalty": penalty, "d_grad_norm_x": grad_norm,
+                "d_cls_accuracy": self._accuracy(cls_real, original)}
+
+    def generator_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
+        target = self._shuffled(original)
+        with tf.GradientTape() as tape:
+            # L_G = L_adv + lambda_cls L_cls^f + lambda_rec L_rec (eq. 6).
+            fake = self.translate(real, target, training=True)
+            src_fake, cls_fake = self._discriminate(fake)
+            adversarial = gan_losses.wasserstein_generator_loss(src_fake)
+            classification = self._classification(cls_fake, target)
+            reconstructed = self.translate(fake, original, training=True)
+            reconstruction = gan_losses.l1_loss(real, reconstructed)
+            loss = (adversarial + self.lambda_cls * classification
+                    + self.lambda_rec * reconstruction)
+            scaled = self._scaled(loss)
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
+        return {"g_loss": loss, "g_adv": adversarial, "g_cls": classification,
+                "g_rec": reconstruction}
+
+    def _accuracy(self, logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+        """Share of correct domain predictions: per attribute (multi-label) or argmax."""
+        if self.multi_label:
+            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(logits > 0, tf.float32), labels),
+                                          tf.float32))
+        return tf.reduce_mean(tf.cast(
+            tf.equal(tf.argmax(logits, -1), tf.argmax(labels, -1)), tf.float32))
+
+    def grid_columns(self, samples) -> list[np.ndarray]:
+        """Columns: the input, then its translation to every domain in turn (sec. 4.5)."""
+        images, labels = samples
+        return [images] + [
+            self.translate(images, target_labels(labels, d, self.exclusive_groups)).numpy()
+            for d in range(self.num_domains)
+        ]
+
+
+def build_stargan(config: RunConfig) -> StarGAN:
+    """StarGAN from a RunConfig. `config.extra`: domains (names, label order), multi_label,
+    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, num_residual_blocks, d_layers, and
+    attributes / derived (how the data makes the domains). config.d_steps is n_critic."""
+    from gan_tf.data import translation
+
+    extra = config.extra
+    names = list(extra["domains"])
+    base = config.base_filters or 64
+    generator = stargan_generator(
+        config.image_size, config.channels, len(names), base_filters=base,
+        num_residual_blocks=int(extra.get("num_residual_blocks", 6)), name="generator")
+    discriminator = stargan_discriminator(
+        config.image_size, config.channels, len(names), base_filters=base,
+        num_layers=extra.get("d_layers"), name="discriminator")
+    model = StarGAN(
+        generator, discriminator, d_steps=config.d_steps,
+        lambda_cls=extra.get("lambda_cls", 1.0), lambda_rec=extra.get("lambda_rec", 10.0),
+        lambda_gp=extra.get("lambda_gp", 10.0), multi_label=extra.get("multi_label", True),
+        exclusive_groups=extra.get("exclusive_groups", ()), seed=config.seed, name="stargan")
+    model.compile(g_optimizer=adam(config.g_learning_rate, config),
+                  d_optimizer=adam(config.d_learning_rate, config),
+                  jit_compile=config.jit_compile)
+    model.sample_source = lambda: load_held_out(lambda train: translation.multi_domain_pipeline(
+        config.dataset, batch_size=NUM_SAMPLES, image_size=config.image_size,
+        attributes=extra.get("attributes"), domains=extra.get("derived"), train=train,
+        shuffle=False, repeat=False, data_dir=config.data_dir, manual_dir=config.manual_dir))
+    return model

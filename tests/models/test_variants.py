@@ -1,0 +1,122 @@
+"""WGAN, WGAN-GP, LSGAN and CGAN: what each changes in the core, checked against its paper."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tf import losses
+from gan_tf.config import RunConfig
+from gan_tf.models.cgan import CGAN
+from gan_tf.models.lsgan import LSGAN
+from gan_tf.models.wgan import WGAN
+from gan_tf.models.wgan_gp import WGANGP
+from gan_tf.models.zoo import build_model
+from gan_tf.training.samples import fixed_inputs, generate_images
+
+
+def dense(inputs: int, outputs: int, name: str, hidden: int = 16, bias: bool = True):
+    layers = [keras.Input((inputs,))]
+    if hidden:
+        layers.append(keras.layers.Dense(hidden, activation="tanh", use_bias=bias))
+    layers.append(keras.layers.Dense(outputs, use_bias=bias))
+    return keras.Sequential(layers, name=name)
+
+
+def batches(rows: int, dims: int = 4, seed: int = 0):
+    data = np.random.default_rng(seed).normal(size=(rows * 8, dims)).astype("float32") + 3
+    return tf.data.Dataset.from_tensor_slices(data).repeat().batch(rows, drop_remainder=True)
+
+
+def test_wgan_clips_every_critic_weight_after_each_step():
+    keras.utils.set_random_seed(0)
+    model = WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, clip_value=0.01)
+    # A huge learning rate pushes weights far beyond c; clipping must bring them back.
+    model.compile(keras.optimizers.RMSprop(1.0), keras.optimizers.RMSprop(1e-3), jit_compile=True)
+    history = model.fit(batches(8 * 5), steps_per_epoch=2, epochs=1, verbose=0)
+    values = np.concatenate([w.numpy().ravel() for w in model.discriminator.trainable_variables])
+    assert np.all(np.abs(values) <= 0.01 + 1e-7)
+    # Clipping was active: with lr = 1 most weights were pushed to the bounds.
+    assert np.mean(np.isclose(np.abs(values), 0.01)) > 0.5
+    assert "wasserstein_estimate" in history.history
+    assert int(model.d_optimizer.iterations.numpy()) == 10  # n_critic = 5 per step
+
+
+def test_wgan_critic_and_generator_losses_have_the_right_sign():
+    # The critic's loss is E f(G(z)) - E f(x): lower when real scores are higher.
+    assert float(losses.wasserstein_critic_loss(tf.constant([2.0]), tf.constant([-1.0]))) < 0
+    assert float(losses.wasserstein_critic_loss(tf.constant([-1.0]), tf.constant([2.0]))) > 0
+    # G's loss falls when the critic scores its samples higher.
+    assert float(losses.wasserstein_generator_loss(tf.constant([5.0]))) < float(
+        losses.wasserstein_generator_loss(tf.constant([1.0])))
+
+
+def test_wgan_gp_logs_the_closed_form_penalty_of_a_linear_critic():
+    keras.utils.set_random_seed(0)
+    critic = dense(4, 1, "d", hidden=0, bias=False)  # D(x) = w.x: penalty (||w|| - 1)^2
+    model = WGANGP(dense(3, 4, "g"), critic, latent_dim=3, d_steps=1, gp_weight=10.0)
+    model.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0), jit_compile=True)
+    w = critic.trainable_variables[0].numpy()
+    history = model.fit(batches(16), steps_per_epoch=1, epochs=1, verbose=0)
+    norm = np.linalg.norm(w)
+    assert history.history["gradient_norm"][0] == pytest.approx(norm, rel=1e-4)
+    assert history.history["gradient_penalty"][0] == pytest.approx((norm - 1) ** 2, rel=1e-4)
+    critic_loss = -history.history["wasserstein_estimate"][0]
+    assert history.history["d_loss"][0] == pytest.approx(
+        critic_loss + 10 * (norm - 1) ** 2, rel=1e-4, abs=1e-5)
+
+
+def test_wgan_gp_interpolation_coefficients_are_uniform_per_sample():
+    model = WGANGP(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3)
+    model._trace_state.draws = 0
+    eps = model.sample_uniform(20_000).numpy()
+    assert eps.shape == (20_000,)
+    assert eps.min() >= 0 and eps.max() < 1
+    assert eps.mean() == pytest.approx(0.5, abs=0.01)
+    assert eps.var() == pytest.approx(1 / 12, abs=0.005)  # Uniform[0, 1], not Normal
+
+
+def test_lsgan_uses_least_squares_losses_on_linear_outputs():
+    model = LSGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3)
+    model.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    real, fake = tf.constant([[0.5], [2.0]]), tf.constant([[0.0], [1.0]])
+    assert float(model.d_loss_fn(real, fake)) == pytest.approx(
+        0.5 * ((0.5 - 1) ** 2 + (2 - 1) ** 2) / 2 + 0.5 * (0 + 1) / 2)
+    assert float(model.g_loss_fn(fake)) == pytest.approx(0.5 * (1 + 0) / 2)
+    assert model.d_output_fn is None
+
+
+def cgan_config(**overrides):
+    values = dict(variant="cgan", dataset="mnist", image_size=28, channels=1, num_classes=10,
+                  base_filters=4, latent_dim=8, jit_compile=True)
+    values.update(overrides)
+    return RunConfig(**values)
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "dcgan"])
+def test_cgan_output_changes_with_the_label(architecture):
+    model = build_model(cgan_config(architecture=architecture))
+    z = tf.random.normal([3, 8])
+    a = model.generate(z, tf.constant([1, 1, 1]))
+    b = model.generate(z, tf.constant([5, 5, 5]))
+    assert not np.allclose(a, b)
+
+
+def test_cgan_one_class_batch_gives_that_class_row_of_the_grid():
+    model = build_model(cgan_config())
+    z, labels, rows = fixed_inputs(model, columns=6)
+    assert rows == 10 and labels.numpy().tolist()[:7] == [0, 0, 0, 0, 0, 0, 1]
+    grid = generate_images(model, z, labels).reshape(10, 6, 28, 28, 1)
+    sevens = generate_images(model, z[:6], tf.fill([6], 7))
+    np.testing.assert_allclose(grid[7], sevens, atol=1e-5)
+
+
+def test_cgan_trains_under_xla_with_labels():
+    model = build_model(cgan_config())
+    images = tf.random.uniform([32, 28, 28, 1], -1, 1)
+    labels = tf.range(32) % 10
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).repeat().batch(
+        8, drop_remainder=True)
+    history = model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])
+    assert isinstance(model, CGAN)
