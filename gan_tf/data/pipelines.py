@@ -27,10 +27,10 @@ def resolve_image_size(
 ) -> int:
     """The square side length the model will see.
 
-    `image_size` if given, else the dataset's native square size (or its default). Raises a
+    `image_size` if given, else the dataset's default size (CelebA: 64) or its native one. Raises a
     UsageError when the model cannot take that size, naming the sizes it can take.
     """
-    size = image_size or spec.native_size or spec.default_image_size
+    size = image_size or spec.default_image_size or spec.native_size
     if size is None:
         raise UsageError(f"dataset {spec.name!r} has images of varying size: pass --image_size")
     if size <= 0:

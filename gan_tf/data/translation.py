@@ -125,9 +125,12 @@ def transform_channels(name: str, channels: int) -> int:
 TRANSLATION_SIZES = (16, 32, 64, 128, 256, 512)
 
 
-def default_translation_size(spec: DatasetSpec, requested: int | None,
-                             sizes: Sequence[int] = TRANSLATION_SIZES,
-                             fallback: int = 256) -> int:
+def default_translation_size(
+    spec: DatasetSpec,
+    requested: int | None,
+    sizes: Sequence[int] = TRANSLATION_SIZES,
+    fallback: int = 256,
+) -> int:
     """`requested`, else the dataset's own size when the models take it, else the next larger
     size they take (Fashion-MNIST 28 -> 32), else `fallback` (images of varying size)."""
     if requested is not None:
@@ -152,8 +155,16 @@ def _split(spec: DatasetSpec, train: bool) -> str:
     return spec.train_split if train else spec.test_split
 
 
-def _finish(ds: tf.data.Dataset, batch_size: int, *, shuffle: bool, repeat: bool, seed: int,
-            cacheable: bool, augment: Callable | None = None) -> tf.data.Dataset:
+def _finish(
+    ds: tf.data.Dataset,
+    batch_size: int,
+    *,
+    shuffle: bool,
+    repeat: bool,
+    seed: int,
+    cacheable: bool,
+    augment: Callable | None = None,
+) -> tf.data.Dataset:
     """Cache decoded examples, shuffle, repeat, then (augment with per-example stateless seeds
     and) batch with a fixed batch size so that a compiled step traces once."""
     if batch_size <= 0:
@@ -169,13 +180,16 @@ def _finish(ds: tf.data.Dataset, batch_size: int, *, shuffle: bool, repeat: bool
         # The index after repeat differs in every epoch, so each epoch gets new jitter.
         ds = ds.enumerate().map(
             lambda i, example: augment(tf.stack([tf.cast(seed, tf.int64), i]), example),
-            num_parallel_calls=AUTOTUNE, deterministic=True)
+            num_parallel_calls=AUTOTUNE,
+            deterministic=True,
+        )
     ds = ds.batch(batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)
 
 
-def random_jitter(seed: tf.Tensor, images: tf.Tensor, image_size: int,
-                  mirror: bool = True) -> tf.Tensor:
+def random_jitter(
+    seed: tf.Tensor, images: tf.Tensor, image_size: int, mirror: bool = True
+) -> tf.Tensor:
     """pix2pix appendix 6.2: resize to 286/256 of the size, random crop back, random mirror.
 
     `images` (h, w, c) may hold a stacked pair (a and b concatenated on channels), so both get
@@ -185,7 +199,8 @@ def random_jitter(seed: tf.Tensor, images: tf.Tensor, image_size: int,
     big = round(image_size * JITTER_RATIO)
     images = tf.image.resize(images, [big, big], method="bilinear")
     images = tf.image.stateless_random_crop(
-        images, [image_size, image_size, images.shape[-1]], seed=crop_seed)
+        images, [image_size, image_size, images.shape[-1]], seed=crop_seed
+    )
     if mirror:
         images = tf.image.stateless_random_flip_left_right(images, seed=flip_seed)
     return images
@@ -235,7 +250,8 @@ def paired_pipeline(
         if task not in (None, "folder"):
             raise UsageError(
                 f"--pairs={task} derives pairs from a TFDS dataset; a folder: dataset holds its "
-                "own side-by-side A|B pairs: leave --pairs unset")
+                "own side-by-side A|B pairs: leave --pairs unset"
+            )
     else:
         task = task or "edges"
         _check_choice("paired task (--pairs)", task, PAIR_TASKS)
@@ -243,13 +259,15 @@ def paired_pipeline(
     ds = as_dataset(builder, _split(spec, train), shuffle_files=shuffle)
 
     if spec.is_folder:
+
         def prepare(example):
             image = example["image"]
             width = tf.shape(image)[1] // 2
             a = preprocess_image(image[:, :width], spec, image_size)
-            b = preprocess_image(image[:, width:2 * width], spec, image_size)
+            b = preprocess_image(image[:, width : 2 * width], spec, image_size)
             return a, b
     else:
+
         def prepare(example):
             return preprocess_image(example["image"], spec, image_size)
 
@@ -261,15 +279,22 @@ def paired_pipeline(
             a, b = example
             if train and jitter:
                 both = random_jitter(example_seed, tf.concat([a, b], -1), image_size)
-                a, b = both[..., :spec.channels], both[..., spec.channels:]
+                a, b = both[..., : spec.channels], both[..., spec.channels :]
             return a, b
         b = random_jitter(example_seed, example, image_size) if train and jitter else example
         # The input is computed from the (jittered) target, so the pair stays exact.
         a = TRANSFORMS[task](b)
         return tf.ensure_shape(a, [image_size, image_size, in_channels]), b
 
-    return _finish(ds, batch_size, shuffle=shuffle, repeat=repeat, seed=seed,
-                   cacheable=spec.cacheable, augment=augment)
+    return _finish(
+        ds,
+        batch_size,
+        shuffle=shuffle,
+        repeat=repeat,
+        seed=seed,
+        cacheable=spec.cacheable,
+        augment=augment,
+    )
 
 
 # --- Unpaired data (CycleGAN) ------------------------------------------------------------------
@@ -283,13 +308,17 @@ def unpaired_channels(dataset: str | DatasetSpec, domain_b: str | None) -> int:
     return transform_channels(domain_b or "inverted", spec.channels)
 
 
-def _domain_dataset(builder, spec: DatasetSpec, split: str, image_size: int, shuffle: bool,
-                    label: int | None = None) -> tf.data.Dataset:
+def _domain_dataset(
+    builder, spec: DatasetSpec, split: str, image_size: int, shuffle: bool, label: int | None = None
+) -> tf.data.Dataset:
     ds = as_dataset(builder, split, shuffle_files=shuffle)
     if label is not None:
         ds = ds.filter(lambda example: tf.equal(example["label"], label))
-    return ds.map(lambda example: preprocess_image(example["image"], spec, image_size),
-                  num_parallel_calls=AUTOTUNE, deterministic=True)
+    return ds.map(
+        lambda example: preprocess_image(example["image"], spec, image_size),
+        num_parallel_calls=AUTOTUNE,
+        deterministic=True,
+    )
 
 
 def unpaired_pipeline(
@@ -323,8 +352,7 @@ def unpaired_pipeline(
     if spec.name.startswith(CYCLE_GAN_PREFIX):
         if domain_b:
             raise UsageError(f"--domain_b is for derived domains; {spec.name} has its own B")
-        domains = [_domain_dataset(builder, spec, f"{phase}{d}", image_size, shuffle)
-                   for d in "AB"]
+        domains = [_domain_dataset(builder, spec, f"{phase}{d}", image_size, shuffle) for d in "AB"]
     elif spec.is_folder:
         if domain_b:
             raise UsageError(f"--domain_b is for derived domains; {spec.name} has its own B")
@@ -332,28 +360,41 @@ def unpaired_pipeline(
         if "A" not in classes or "B" not in classes:
             raise UsageError(
                 f"image folder {spec.tfds_name}/{phase} needs sub-folders A/ and B/ (found: "
-                f"{', '.join(classes) or 'none'})")
-        domains = [_domain_dataset(builder, spec, phase, image_size, shuffle,
-                                   label=classes.index(d)) for d in "AB"]
+                f"{', '.join(classes) or 'none'})"
+            )
+        domains = [
+            _domain_dataset(builder, spec, phase, image_size, shuffle, label=classes.index(d))
+            for d in "AB"
+        ]
     else:
         domain_b = domain_b or "inverted"
         _check_choice("derived domain (--domain_b)", domain_b, UNPAIRED_TRANSFORMS)
         transform = TRANSFORMS[domain_b]
         ds = as_dataset(builder, _split(spec, train), shuffle_files=False)
-        ds = ds.map(lambda example: preprocess_image(example["image"], spec, image_size),
-                    num_parallel_calls=AUTOTUNE, deterministic=True).enumerate()
+        ds = ds.map(
+            lambda example: preprocess_image(example["image"], spec, image_size),
+            num_parallel_calls=AUTOTUNE,
+            deterministic=True,
+        ).enumerate()
         # Two disjoint halves: no image appears in both domains.
-        half_a = ds.filter(lambda i, _: i % 2 == 0).map(
-            lambda _, x: to_channels(x, channels))
+        half_a = ds.filter(lambda i, _: i % 2 == 0).map(lambda _, x: to_channels(x, channels))
         half_b = ds.filter(lambda i, _: i % 2 == 1).map(
-            lambda _, x: to_channels(transform(x), channels))
+            lambda _, x: to_channels(transform(x), channels)
+        )
         domains = [half_a, half_b]
 
-    a, b = (_finish(d, batch_size, shuffle=shuffle, repeat=repeat, seed=seed + k,
-                    cacheable=spec.cacheable) for k, d in enumerate(domains))
+    a, b = (
+        _finish(
+            d, batch_size, shuffle=shuffle, repeat=repeat, seed=seed + k, cacheable=spec.cacheable
+        )
+        for k, d in enumerate(domains)
+    )
     return tf.data.Dataset.zip((a, b)).map(
-        lambda x, y: (tf.ensure_shape(x, [batch_size, image_size, image_size, channels]),
-                      tf.ensure_shape(y, [batch_size, image_size, image_size, channels])))
+        lambda x, y: (
+            tf.ensure_shape(x, [batch_size, image_size, image_size, channels]),
+            tf.ensure_shape(y, [batch_size, image_size, image_size, channels]),
+        )
+    )
 
 
 def unpaired_truth_pairs(
@@ -383,9 +424,13 @@ def unpaired_truth_pairs(
 # --- Multi-domain data (StarGAN) --------------------------------------------------------------
 
 
-def multi_domain_names(dataset: str | DatasetSpec, attributes: Sequence[str] | None = None,
-                       domains: Sequence[str] | None = None, data_dir: str | None = None,
-                       manual_dir: str | None = None) -> list[str]:
+def multi_domain_names(
+    dataset: str | DatasetSpec,
+    attributes: Sequence[str] | None = None,
+    domains: Sequence[str] | None = None,
+    data_dir: str | None = None,
+    manual_dir: str | None = None,
+) -> list[str]:
     """The domain names (label order) for `dataset`."""
     spec = _spec(dataset)
     if spec.name == "celeb_a":
@@ -454,8 +499,9 @@ def multi_domain_pipeline(
         known = sorted(builder.info.features["attributes"].keys())
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise UsageError(f"celeb_a has no attribute {', '.join(unknown)}: choose from "
-                             f"{', '.join(known)}")
+            raise UsageError(
+                f"celeb_a has no attribute {', '.join(unknown)}: choose from {', '.join(known)}"
+            )
 
         def prepare(example):
             labels = tf.stack([tf.cast(example["attributes"][n], tf.float32) for n in names])
@@ -479,12 +525,14 @@ def multi_domain_pipeline(
             x = preprocess_image(example["image"], spec, image_size)
             k = tf.cast(index % len(names), tf.int32)
             return tf.switch_case(k, [lambda f=f: f(x) for f in branches]), tf.one_hot(
-                k, len(names))
+                k, len(names)
+            )
 
         ds = ds.enumerate().map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
 
-    return _finish(ds, batch_size, shuffle=shuffle, repeat=repeat, seed=seed,
-                   cacheable=spec.cacheable)
+    return _finish(
+        ds, batch_size, shuffle=shuffle, repeat=repeat, seed=seed, cacheable=spec.cacheable
+    )
 
 
 def multi_domain_truth(

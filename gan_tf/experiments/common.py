@@ -139,6 +139,8 @@ def config_from_flags(
 ) -> RunConfig:
     """A RunConfig from the parsed flags; validates the dataset and image size."""
     spec = get_dataset_spec(FLAGS.dataset)
+    if conditional and not spec.num_classes:
+        raise UsageError(f"{variant} needs class labels; dataset {spec.name!r} has none")
     if FLAGS.architecture == "dcgan" and supported_sizes is None:
         from gan_tf.networks.dcgan import SUPPORTED_SIZES
 
@@ -149,8 +151,6 @@ def config_from_flags(
         supported_sizes,
         model_name=f"{variant} ({FLAGS.architecture} networks)",
     )
-    if conditional and not spec.num_classes:
-        raise UsageError(f"{variant} needs class labels; dataset {spec.name!r} has none")
     return RunConfig(
         variant=variant,
         dataset=spec.name,

@@ -27,34 +27,70 @@ from gan_tf.networks.patchgan import VALID_RECEPTIVE_FIELDS
 VARIANT = "cyclegan"
 
 FLAGS = flags.FLAGS
-common.define_common_flags(dataset="cycle_gan/horse2zebra", batch_size=1, train_steps=200_000,
-                           sample_every=1000, checkpoint_every=5000)
-flags.DEFINE_enum("domain_b", None, list(UNPAIRED_TRANSFORMS),
-                  "Derived domains of a TFDS image dataset: B is this transform of its half "
-                  "(default inverted). Unset for cycle_gan/ and folder: datasets.")
+common.define_common_flags(
+    dataset="cycle_gan/horse2zebra",
+    batch_size=1,
+    train_steps=200_000,
+    sample_every=1000,
+    checkpoint_every=5000,
+)
+flags.DEFINE_enum(
+    "domain_b",
+    None,
+    list(UNPAIRED_TRANSFORMS),
+    "Derived domains of a TFDS image dataset: B is this transform of its half "
+    "(default inverted). Unset for cycle_gan/ and folder: datasets.",
+)
 flags.DEFINE_float("lambda_cyc", 10.0, "Cycle-consistency weight (eq. 3).", lower_bound=0.0)
-flags.DEFINE_float("lambda_id", None, "Identity loss weight (sec. 5.2; default "
-                   "0.5 * lambda_cyc; 0 disables it).", lower_bound=0.0)
-flags.DEFINE_integer("num_residual_blocks", None,
-                     "Residual blocks of each generator (default 6 below 256 px, 9 from 256).",
-                     lower_bound=1)
-flags.DEFINE_integer("decay_start", None, "Step from which the learning rate decays linearly "
-                     "to zero at --train_steps (default: half of --train_steps).",
-                     lower_bound=0)
-flags.DEFINE_integer("pool_size", POOL_SIZE, "Generated images kept per discriminator's "
-                     "history (0: none).", lower_bound=0)
-flags.DEFINE_enum("receptive_field", "70", [str(r) for r in VALID_RECEPTIVE_FIELDS],
-                  "PatchGAN patch size of both discriminators.")
+flags.DEFINE_float(
+    "lambda_id",
+    None,
+    "Identity loss weight (sec. 5.2; default 0.5 * lambda_cyc; 0 disables it).",
+    lower_bound=0.0,
+)
+flags.DEFINE_integer(
+    "num_residual_blocks",
+    None,
+    "Residual blocks of each generator (default 6 below 256 px, 9 from 256).",
+    lower_bound=1,
+)
+flags.DEFINE_integer(
+    "decay_start",
+    None,
+    "Step from which the learning rate decays linearly "
+    "to zero at --train_steps (default: half of --train_steps).",
+    lower_bound=0,
+)
+flags.DEFINE_integer(
+    "pool_size",
+    POOL_SIZE,
+    "Generated images kept per discriminator's history (0: none).",
+    lower_bound=0,
+)
+flags.DEFINE_enum(
+    "receptive_field",
+    "70",
+    [str(r) for r in VALID_RECEPTIVE_FIELDS],
+    "PatchGAN patch size of both discriminators.",
+)
 
 
 def make_config():
     spec = get_dataset_spec(FLAGS.dataset)
     FLAGS.image_size = default_translation_size(spec, FLAGS.image_size)
-    config = common.config_from_flags(VARIANT, extra={
-        "domain_b": FLAGS.domain_b, "lambda_cyc": FLAGS.lambda_cyc, "lambda_id": FLAGS.lambda_id,
-        "num_residual_blocks": FLAGS.num_residual_blocks, "decay_start": FLAGS.decay_start,
-        "pool_size": FLAGS.pool_size, "receptive_field": int(FLAGS.receptive_field),
-    }, supported_sizes=TRANSLATION_SIZES)
+    config = common.config_from_flags(
+        VARIANT,
+        extra={
+            "domain_b": FLAGS.domain_b,
+            "lambda_cyc": FLAGS.lambda_cyc,
+            "lambda_id": FLAGS.lambda_id,
+            "num_residual_blocks": FLAGS.num_residual_blocks,
+            "decay_start": FLAGS.decay_start,
+            "pool_size": FLAGS.pool_size,
+            "receptive_field": int(FLAGS.receptive_field),
+        },
+        supported_sizes=TRANSLATION_SIZES,
+    )
     config.architecture = "resnet"
     config.channels = unpaired_channels(spec, FLAGS.domain_b)
     return config
@@ -62,9 +98,14 @@ def make_config():
 
 def make_dataset(config):
     return unpaired_pipeline(
-        config.dataset, batch_size=config.batch_size, image_size=config.image_size,
-        domain_b=config.extra["domain_b"], data_dir=config.data_dir,
-        manual_dir=config.manual_dir, seed=config.seed)
+        config.dataset,
+        batch_size=config.batch_size,
+        image_size=config.image_size,
+        domain_b=config.extra["domain_b"],
+        data_dir=config.data_dir,
+        manual_dir=config.manual_dir,
+        seed=config.seed,
+    )
 
 
 if __name__ == "__main__":

@@ -26,30 +26,56 @@ VARIANT = "pix2pix"
 SIZES = TRANSLATION_SIZES
 
 FLAGS = flags.FLAGS
-common.define_common_flags(dataset="fashion_mnist", batch_size=1, train_steps=200_000,
-                           sample_every=1000, checkpoint_every=5000)
-flags.DEFINE_enum("pairs", None, list(PAIR_TASKS),
-                  "How the input is derived from a TFDS image (the target): edges (default), "
-                  "grayscale or inverted. Unset for folder: datasets of A|B pairs.")
-flags.DEFINE_enum("loss", "l1_cgan", list(LOSSES),
-                  "Generator objective (sec. 4.2): L1 only, cGAN only, or cGAN + lambda * L1.")
-flags.DEFINE_enum("receptive_field", "70", [str(r) for r in VALID_RECEPTIVE_FIELDS],
-                  "PatchGAN patch size (sec. 4.4): 1 PixelGAN, 16, 70, 286 ImageGAN.")
+common.define_common_flags(
+    dataset="fashion_mnist",
+    batch_size=1,
+    train_steps=200_000,
+    sample_every=1000,
+    checkpoint_every=5000,
+)
+flags.DEFINE_enum(
+    "pairs",
+    None,
+    list(PAIR_TASKS),
+    "How the input is derived from a TFDS image (the target): edges (default), "
+    "grayscale or inverted. Unset for folder: datasets of A|B pairs.",
+)
+flags.DEFINE_enum(
+    "loss",
+    "l1_cgan",
+    list(LOSSES),
+    "Generator objective (sec. 4.2): L1 only, cGAN only, or cGAN + lambda * L1.",
+)
+flags.DEFINE_enum(
+    "receptive_field",
+    "70",
+    [str(r) for r in VALID_RECEPTIVE_FIELDS],
+    "PatchGAN patch size (sec. 4.4): 1 PixelGAN, 16, 70, 286 ImageGAN.",
+)
 flags.DEFINE_float("lambda_l1", 100.0, "Weight of the L1 term (eq. 4).", lower_bound=0.0)
 flags.DEFINE_bool("jitter", True, "Random jitter (resize 286/256, random crop) and mirroring.")
-flags.DEFINE_integer("unet_levels", None, "U-Net encoder levels (default: down to 1x1).",
-                     lower_bound=2)
+flags.DEFINE_integer(
+    "unet_levels", None, "U-Net encoder levels (default: down to 1x1).", lower_bound=2
+)
 
 
 def make_config():
     spec = get_dataset_spec(FLAGS.dataset)
     FLAGS.image_size = default_translation_size(spec, FLAGS.image_size)
     in_channels, out_channels = paired_channels(spec, FLAGS.pairs)
-    config = common.config_from_flags(VARIANT, extra={
-        "pairs": FLAGS.pairs, "loss": FLAGS.loss, "receptive_field": int(FLAGS.receptive_field),
-        "lambda_l1": FLAGS.lambda_l1, "jitter": FLAGS.jitter, "input_channels": in_channels,
-        "num_levels": FLAGS.unet_levels,
-    }, supported_sizes=SIZES)
+    config = common.config_from_flags(
+        VARIANT,
+        extra={
+            "pairs": FLAGS.pairs,
+            "loss": FLAGS.loss,
+            "receptive_field": int(FLAGS.receptive_field),
+            "lambda_l1": FLAGS.lambda_l1,
+            "jitter": FLAGS.jitter,
+            "input_channels": in_channels,
+            "num_levels": FLAGS.unet_levels,
+        },
+        supported_sizes=SIZES,
+    )
     config.architecture = "unet"
     config.channels = out_channels
     return config
@@ -57,9 +83,15 @@ def make_config():
 
 def make_dataset(config):
     return paired_pipeline(
-        config.dataset, batch_size=config.batch_size, image_size=config.image_size,
-        task=config.extra["pairs"], jitter=config.extra["jitter"], data_dir=config.data_dir,
-        manual_dir=config.manual_dir, seed=config.seed)
+        config.dataset,
+        batch_size=config.batch_size,
+        image_size=config.image_size,
+        task=config.extra["pairs"],
+        jitter=config.extra["jitter"],
+        data_dir=config.data_dir,
+        manual_dir=config.manual_dir,
+        seed=config.seed,
+    )
 
 
 if __name__ == "__main__":

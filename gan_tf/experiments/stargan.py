@@ -32,21 +32,37 @@ from gan_tf.experiments import common
 VARIANT = "stargan"
 
 FLAGS = flags.FLAGS
-common.define_common_flags(dataset="celeb_a", batch_size=16, train_steps=40_000, d_steps=5,
-                           d_learning_rate=1e-4, g_learning_rate=1e-4, sample_every=1000,
-                           checkpoint_every=5000)
-flags.DEFINE_list("attributes", list(CELEB_A_ATTRIBUTES),
-                  "CelebA attributes used as domains (hair colors are exclusive).")
-flags.DEFINE_list("domains", list(DERIVED_DOMAINS),
-                  "Derived domains of a TFDS image dataset (not celeb_a / folder:): transforms "
-                  "among original, inverted, rotated, colorized, grayscale, edges.")
-flags.DEFINE_float("lambda_cls", 1.0, "Domain classification weight (eq. 5, 6).",
-                   lower_bound=0.0)
+common.define_common_flags(
+    dataset="celeb_a",
+    batch_size=16,
+    train_steps=40_000,
+    d_steps=5,
+    d_learning_rate=1e-4,
+    g_learning_rate=1e-4,
+    sample_every=1000,
+    checkpoint_every=5000,
+)
+flags.DEFINE_list(
+    "attributes",
+    list(CELEB_A_ATTRIBUTES),
+    "CelebA attributes used as domains (hair colors are exclusive).",
+)
+flags.DEFINE_list(
+    "domains",
+    list(DERIVED_DOMAINS),
+    "Derived domains of a TFDS image dataset (not celeb_a / folder:): transforms "
+    "among original, inverted, rotated, colorized, grayscale, edges.",
+)
+flags.DEFINE_float("lambda_cls", 1.0, "Domain classification weight (eq. 5, 6).", lower_bound=0.0)
 flags.DEFINE_float("lambda_rec", 10.0, "Reconstruction weight (eq. 6).", lower_bound=0.0)
 flags.DEFINE_float("lambda_gp", 10.0, "Gradient penalty weight (eq. 8).", lower_bound=0.0)
 flags.DEFINE_integer("num_residual_blocks", 6, "Generator residual blocks.", lower_bound=1)
-flags.DEFINE_integer("d_layers", None, "Critic stride-2 layers (default 6 at 128 px, fewer "
-                     "for small images).", lower_bound=1)
+flags.DEFINE_integer(
+    "d_layers",
+    None,
+    "Critic stride-2 layers (default 6 at 128 px, fewer for small images).",
+    lower_bound=1,
+)
 
 
 def make_config():
@@ -55,22 +71,37 @@ def make_config():
     if FLAGS["attributes"].present and not celeb_a:
         raise UsageError("--attributes picks CelebA domains: use --dataset=celeb_a")
     if FLAGS["domains"].present and (celeb_a or spec.is_folder):
-        raise UsageError(f"--domains derives domains from a TFDS dataset; {spec.name} has its "
-                         "own domains")
+        raise UsageError(
+            f"--domains derives domains from a TFDS dataset; {spec.name} has its own domains"
+        )
     if celeb_a and FLAGS.image_size is None:
         FLAGS.image_size = 128  # sec. 4.4: CelebA cropped to 178x178 and resized to 128x128
     FLAGS.image_size = default_translation_size(spec, FLAGS.image_size, fallback=128)
     attributes = FLAGS.attributes if celeb_a else None
     derived = None if celeb_a or spec.is_folder else FLAGS.domains
-    names = multi_domain_names(spec, attributes=attributes, domains=derived,
-                               data_dir=FLAGS.data_dir, manual_dir=FLAGS.manual_dir)
-    config = common.config_from_flags(VARIANT, extra={
-        "domains": names, "attributes": attributes, "derived": derived,
-        "multi_label": celeb_a, "exclusive_groups": exclusive_groups(spec, names),
-        "lambda_cls": FLAGS.lambda_cls, "lambda_rec": FLAGS.lambda_rec,
-        "lambda_gp": FLAGS.lambda_gp, "num_residual_blocks": FLAGS.num_residual_blocks,
-        "d_layers": FLAGS.d_layers,
-    }, supported_sizes=TRANSLATION_SIZES)
+    names = multi_domain_names(
+        spec,
+        attributes=attributes,
+        domains=derived,
+        data_dir=FLAGS.data_dir,
+        manual_dir=FLAGS.manual_dir,
+    )
+    config = common.config_from_flags(
+        VARIANT,
+        extra={
+            "domains": names,
+            "attributes": attributes,
+            "derived": derived,
+            "multi_label": celeb_a,
+            "exclusive_groups": exclusive_groups(spec, names),
+            "lambda_cls": FLAGS.lambda_cls,
+            "lambda_rec": FLAGS.lambda_rec,
+            "lambda_gp": FLAGS.lambda_gp,
+            "num_residual_blocks": FLAGS.num_residual_blocks,
+            "d_layers": FLAGS.d_layers,
+        },
+        supported_sizes=TRANSLATION_SIZES,
+    )
     config.architecture = "stargan"
     config.channels = multi_domain_channels(spec, names)
     return config
@@ -79,9 +110,15 @@ def make_config():
 def make_dataset(config):
     extra = config.extra
     return multi_domain_pipeline(
-        config.dataset, batch_size=config.batch_size * config.d_steps,
-        image_size=config.image_size, attributes=extra["attributes"], domains=extra["derived"],
-        data_dir=config.data_dir, manual_dir=config.manual_dir, seed=config.seed)
+        config.dataset,
+        batch_size=config.batch_size * config.d_steps,
+        image_size=config.image_size,
+        attributes=extra["attributes"],
+        domains=extra["derived"],
+        data_dir=config.data_dir,
+        manual_dir=config.manual_dir,
+        seed=config.seed,
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,9 @@ class ErrorMeter:
         return {f"{prefix}_l1": self.l1 / n, f"{prefix}_psnr": self.psnr / n}
 
 
-def translation_errors(pairs: Batches, translate: Callable[[tf.Tensor], tf.Tensor],
-                       max_examples: int | None = None) -> dict[str, float]:
+def translation_errors(
+    pairs: Batches, translate: Callable[[tf.Tensor], tf.Tensor], max_examples: int | None = None
+) -> dict[str, float]:
     """Errors of translate(input) against the target over (input, target) batches, with the
     identity baseline (input as the prediction) when the channels agree."""
     model, identity = ErrorMeter(), ErrorMeter()
@@ -71,37 +72,54 @@ def translation_errors(pairs: Batches, translate: Callable[[tf.Tensor], tf.Tenso
     return results
 
 
-def evaluate_pix2pix(model, config: RunConfig, max_examples: int = 1000,
-                     batch_size: int = 100) -> dict[str, float]:
+def evaluate_pix2pix(
+    model, config: RunConfig, max_examples: int = 1000, batch_size: int = 100
+) -> dict[str, float]:
     """Held-out L1 / PSNR of G(a) against b on the test split (no jitter)."""
     from gan_tf.data import translation
 
     pairs = translation.paired_pipeline(
-        config.dataset, batch_size=batch_size, image_size=config.image_size,
-        task=config.extra.get("pairs"), train=False, data_dir=config.data_dir,
-        manual_dir=config.manual_dir)
+        config.dataset,
+        batch_size=batch_size,
+        image_size=config.image_size,
+        task=config.extra.get("pairs"),
+        train=False,
+        data_dir=config.data_dir,
+        manual_dir=config.manual_dir,
+    )
     return translation_errors(pairs, model.translate, max_examples)
 
 
-def evaluate_cyclegan(model, config: RunConfig, max_examples: int = 1000,
-                      batch_size: int = 100) -> dict[str, float]:
+def evaluate_cyclegan(
+    model, config: RunConfig, max_examples: int = 1000, batch_size: int = 100
+) -> dict[str, float]:
     """Derived domains: G(a) vs the true transform of a, F(b) vs a, and both cycle errors,
     on held-out images. Other data (no truth): the cycle errors only."""
     from gan_tf.data import translation
 
     spec_name = config.dataset
     derived = not (spec_name.startswith("cycle_gan/") or spec_name.startswith("folder:"))
-    meters = {k: ErrorMeter() for k in ("a_to_b", "b_to_a", "cycle_a", "cycle_b",
-                                         "identity_a_to_b")}
+    meters = {
+        k: ErrorMeter() for k in ("a_to_b", "b_to_a", "cycle_a", "cycle_b", "identity_a_to_b")
+    }
     if derived:
         batches = translation.unpaired_truth_pairs(
-            config.dataset, batch_size=batch_size, image_size=config.image_size,
-            domain_b=config.extra.get("domain_b") or "inverted", data_dir=config.data_dir,
-            manual_dir=config.manual_dir)
+            config.dataset,
+            batch_size=batch_size,
+            image_size=config.image_size,
+            domain_b=config.extra.get("domain_b") or "inverted",
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+        )
     else:
         batches = translation.unpaired_pipeline(
-            config.dataset, batch_size=batch_size, image_size=config.image_size, train=False,
-            data_dir=config.data_dir, manual_dir=config.manual_dir)
+            config.dataset,
+            batch_size=batch_size,
+            image_size=config.image_size,
+            train=False,
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+        )
     for a, b in batches:
         fake_b, fake_a = model.translate(a), model.translate(b, to_b=False)
         meters["cycle_a"].update(a, model.translate(fake_b, to_b=False))
@@ -119,8 +137,9 @@ def evaluate_cyclegan(model, config: RunConfig, max_examples: int = 1000,
     return results
 
 
-def evaluate_stargan(model, config: RunConfig, max_examples: int = 1000,
-                     batch_size: int = 100) -> dict[str, object]:
+def evaluate_stargan(
+    model, config: RunConfig, max_examples: int = 1000, batch_size: int = 100
+) -> dict[str, object]:
     """Derived domains: for every source s and target t != s, G(T_s(x), t) against T_t(x) on
     held-out x. Returns the mean over pairs, the identity baseline and the (s, t) matrix."""
     from gan_tf.data import translation
@@ -128,14 +147,21 @@ def evaluate_stargan(model, config: RunConfig, max_examples: int = 1000,
     names = list(config.extra["domains"])
     derived = config.extra.get("derived")
     if not derived:
-        raise UsageError("held-out errors need derived domains (their truth is known); "
-                         f"{config.dataset} has none")
+        raise UsageError(
+            "held-out errors need derived domains (their truth is known); "
+            f"{config.dataset} has none"
+        )
     k = len(names)
     meters = [[ErrorMeter() for _ in range(k)] for _ in range(k)]
     identity = ErrorMeter()
     batches = translation.multi_domain_truth(
-        config.dataset, batch_size=batch_size, image_size=config.image_size, domains=derived,
-        data_dir=config.data_dir, manual_dir=config.manual_dir)
+        config.dataset,
+        batch_size=batch_size,
+        image_size=config.image_size,
+        domains=derived,
+        data_dir=config.data_dir,
+        manual_dir=config.manual_dir,
+    )
     seen = 0
     for stack in batches:  # (k, batch, h, w, c)
         n = stack.shape[1]
@@ -165,14 +191,18 @@ def evaluate_stargan(model, config: RunConfig, max_examples: int = 1000,
     }
 
 
-EVALUATORS = {"pix2pix": evaluate_pix2pix, "cyclegan": evaluate_cyclegan,
-              "stargan": evaluate_stargan}
+EVALUATORS = {
+    "pix2pix": evaluate_pix2pix,
+    "cyclegan": evaluate_cyclegan,
+    "stargan": evaluate_stargan,
+}
 
 
-def evaluate_translation(model, config: RunConfig, max_examples: int = 1000
-                         ) -> dict[str, object]:
+def evaluate_translation(model, config: RunConfig, max_examples: int = 1000) -> dict[str, object]:
     """Runs a trained translation model of `config.variant` over held-out data."""
     if config.variant not in EVALUATORS:
-        raise UsageError(f"no held-out translation errors for variant {config.variant!r}: "
-                         f"use one of {', '.join(EVALUATORS)}")
+        raise UsageError(
+            f"no held-out translation errors for variant {config.variant!r}: "
+            f"use one of {', '.join(EVALUATORS)}"
+        )
     return EVALUATORS[config.variant](model, config, max_examples)

@@ -47,15 +47,20 @@ class ImagePool(keras.layers.Layer):
     algorithm; with larger batches it differs only in the one batch during which the pool fills.
     """
 
-    def __init__(self, image_shape: tuple[int, int, int], pool_size: int = POOL_SIZE,
-                 **kwargs) -> None:
+    def __init__(
+        self, image_shape: tuple[int, int, int], pool_size: int = POOL_SIZE, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.pool_size = int(pool_size)
         self.images = self.add_weight(
-            shape=(self.pool_size, *image_shape), initializer="zeros", trainable=False,
-            name="images")
-        self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32",
-                                     trainable=False, name="count")
+            shape=(self.pool_size, *image_shape),
+            initializer="zeros",
+            trainable=False,
+            name="images",
+        )
+        self.count = self.add_weight(
+            shape=(), initializer="zeros", dtype="int32", trainable=False, name="count"
+        )
         self.built = True  # its state exists from the start; `query` is its only entry point
 
     def query(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -108,16 +113,22 @@ class LinearDecayAfter(keras.optimizers.schedules.LearningRateSchedule):
         self.decay_start = int(decay_start)
         self.total_steps = int(total_steps)
         self._decay = keras.optimizers.schedules.PolynomialDecay(
-            self.learning_rate, max(1, self.total_steps - self.decay_start),
-            end_learning_rate=0.0, power=1.0)
+            self.learning_rate,
+            max(1, self.total_steps - self.decay_start),
+            end_learning_rate=0.0,
+            power=1.0,
+        )
 
     def __call__(self, step):
         step = keras.ops.cast(step, "float32")
         return self._decay(keras.ops.maximum(step - self.decay_start, 0.0))
 
     def get_config(self) -> dict[str, Any]:
-        return {"learning_rate": self.learning_rate, "decay_start": self.decay_start,
-                "total_steps": self.total_steps}
+        return {
+            "learning_rate": self.learning_rate,
+            "decay_start": self.decay_start,
+            "total_steps": self.total_steps,
+        }
 
 
 class CycleGAN(TranslationModel):
@@ -129,10 +140,19 @@ class CycleGAN(TranslationModel):
       pool_size: images kept per discriminator's history (50; 0 disables the pool).
     """
 
-    def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model,
-                 discriminator_a: keras.Model, discriminator_b: keras.Model, *,
-                 lambda_cyc: float = 10.0, lambda_id: float = 5.0, pool_size: int = POOL_SIZE,
-                 seed: int = 0, **kwargs) -> None:
+    def __init__(
+        self,
+        generator_ab: keras.Model,
+        generator_ba: keras.Model,
+        discriminator_a: keras.Model,
+        discriminator_b: keras.Model,
+        *,
+        lambda_cyc: float = 10.0,
+        lambda_id: float = 5.0,
+        pool_size: int = POOL_SIZE,
+        seed: int = 0,
+        **kwargs,
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         self.generator_ab = generator_ab
         self.generator_ba = generator_ba
@@ -144,8 +164,12 @@ class CycleGAN(TranslationModel):
         self.pool_a = ImagePool(shape, pool_size, name="pool_a")
         self.pool_b = ImagePool(shape, pool_size, name="pool_b")
 
-    def compile(self, g_optimizer: keras.optimizers.Optimizer,
-                d_optimizer: keras.optimizers.Optimizer, **kwargs) -> None:
+    def compile(
+        self,
+        g_optimizer: keras.optimizers.Optimizer,
+        d_optimizer: keras.optimizers.Optimizer,
+        **kwargs,
+    ) -> None:
         """One optimizer for both generators and one for both discriminators (as in the
         authors' code; Adam treats every variable separately, so this equals one each)."""
         super().compile(**kwargs)
@@ -158,19 +182,24 @@ class CycleGAN(TranslationModel):
 
     @property
     def discriminator_variables(self) -> list:
-        return (self.discriminator_a.trainable_variables
-                + self.discriminator_b.trainable_variables)
+        return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
 
     def build_optimizers(self) -> None:
         self.g_optimizer.build(self.generator_variables)
         self.d_optimizer.build(self.discriminator_variables)
 
     def checkpoint_objects(self) -> dict[str, Any]:
-        return {"generator_ab": self.generator_ab, "generator_ba": self.generator_ba,
-                "discriminator_a": self.discriminator_a,
-                "discriminator_b": self.discriminator_b, "g_optimizer": self.g_optimizer,
-                "d_optimizer": self.d_optimizer, "pool_a": self.pool_a, "pool_b": self.pool_b,
-                "step": self.step}
+        return {
+            "generator_ab": self.generator_ab,
+            "generator_ba": self.generator_ba,
+            "discriminator_a": self.discriminator_a,
+            "discriminator_b": self.discriminator_b,
+            "g_optimizer": self.g_optimizer,
+            "d_optimizer": self.d_optimizer,
+            "pool_a": self.pool_a,
+            "pool_b": self.pool_b,
+            "step": self.step,
+        }
 
     def translate(self, images: tf.Tensor, to_b: bool = True, training: bool = False):
         generator = self.generator_ab if to_b else self.generator_ba
@@ -223,18 +252,32 @@ class CycleGAN(TranslationModel):
         self.d_optimizer.apply(d_tape.gradient(scaled, d_vars), d_vars)
 
         self.step.assign_add(1)
-        return self._global_means({
-            "g_loss": g_loss, "g_adv_a": g_adv_a, "g_adv_b": g_adv_b, "cycle": cycle,
-            "identity": identity, "d_loss_a": d_loss_a, "d_loss_b": d_loss_b,
-            "d_real_b": tf.reduce_mean(real_b_out), "d_fake_b": tf.reduce_mean(fake_b_out),
-        })
+        return self._global_means(
+            {
+                "g_loss": g_loss,
+                "g_adv_a": g_adv_a,
+                "g_adv_b": g_adv_b,
+                "cycle": cycle,
+                "identity": identity,
+                "d_loss_a": d_loss_a,
+                "d_loss_b": d_loss_b,
+                "d_real_b": tf.reduce_mean(real_b_out),
+                "d_fake_b": tf.reduce_mean(fake_b_out),
+            }
+        )
 
     def grid_columns(self, samples) -> list[np.ndarray]:
         """Columns: a, G(a), F(G(a)), b, F(b), G(F(b))."""
         a, b = samples
         fake_b, fake_a = self.translate(a).numpy(), self.translate(b, to_b=False).numpy()
-        return [a, fake_b, self.translate(fake_b, to_b=False).numpy(),
-                b, fake_a, self.translate(fake_a).numpy()]
+        return [
+            a,
+            fake_b,
+            self.translate(fake_b, to_b=False).numpy(),
+            b,
+            fake_a,
+            self.translate(fake_a).numpy(),
+        ]
 
 
 def build_cyclegan(config: RunConfig) -> CycleGAN:
@@ -253,8 +296,9 @@ def build_cyclegan(config: RunConfig) -> CycleGAN:
         return resnet_generator(size, channels, base, num_residual_blocks=blocks, name=name)
 
     def discriminator(name):
-        return patch_discriminator(size, channels, receptive_field=rf, base_filters=base,
-                                   norm="instance", name=name)
+        return patch_discriminator(
+            size, channels, receptive_field=rf, base_filters=base, norm="instance", name=name
+        )
 
     lambda_cyc = float(extra.get("lambda_cyc", 10.0))
     lambda_id = extra.get("lambda_id")
@@ -265,22 +309,42 @@ def build_cyclegan(config: RunConfig) -> CycleGAN:
         raise UsageError(f"--decay_start must be >= 0, got {decay_start}")
     pool_size = int(extra.get("pool_size", POOL_SIZE))
     if pool_size and config.batch_size > pool_size:
-        raise UsageError(f"--batch_size={config.batch_size} exceeds --pool_size={pool_size}: "
-                         "use a batch of at most the pool size (the paper uses 1)")
+        raise UsageError(
+            f"--batch_size={config.batch_size} exceeds --pool_size={pool_size}: "
+            "use a batch of at most the pool size (the paper uses 1)"
+        )
 
-    model = CycleGAN(generator("generator_ab"), generator("generator_ba"),
-                     discriminator("discriminator_a"), discriminator("discriminator_b"),
-                     lambda_cyc=lambda_cyc, lambda_id=lambda_id, pool_size=pool_size,
-                     seed=config.seed, name="cyclegan")
+    model = CycleGAN(
+        generator("generator_ab"),
+        generator("generator_ba"),
+        discriminator("discriminator_a"),
+        discriminator("discriminator_b"),
+        lambda_cyc=lambda_cyc,
+        lambda_id=lambda_id,
+        pool_size=pool_size,
+        seed=config.seed,
+        name="cyclegan",
+    )
 
     def schedule(rate):
         return LinearDecayAfter(rate, decay_start, config.train_steps)
 
-    model.compile(g_optimizer=adam(schedule(config.g_learning_rate), config),
-                  d_optimizer=adam(schedule(config.d_learning_rate), config),
-                  jit_compile=config.jit_compile)
-    model.sample_source = lambda: load_held_out(lambda train: translation.unpaired_pipeline(
-        config.dataset, batch_size=NUM_SAMPLES, image_size=size,
-        domain_b=extra.get("domain_b"), train=train, shuffle=False, repeat=False,
-        data_dir=config.data_dir, manual_dir=config.manual_dir))
+    model.compile(
+        g_optimizer=adam(schedule(config.g_learning_rate), config),
+        d_optimizer=adam(schedule(config.d_learning_rate), config),
+        jit_compile=config.jit_compile,
+    )
+    model.sample_source = lambda: load_held_out(
+        lambda train: translation.unpaired_pipeline(
+            config.dataset,
+            batch_size=NUM_SAMPLES,
+            image_size=size,
+            domain_b=extra.get("domain_b"),
+            train=train,
+            shuffle=False,
+            repeat=False,
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+        )
+    )
     return model

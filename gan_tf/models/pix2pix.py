@@ -56,10 +56,12 @@ class TranslationModel(keras.Model):
         self._draws += 1
         context = tf.distribute.get_replica_context()
         replica = context.replica_id_in_sync_group if context is not None else 0
-        return tf.stack([
-            tf.constant(self.seed, tf.int64) * 1024 + tf.cast(replica, tf.int64),
-            self.step.value * 1024 + self._draws,
-        ])
+        return tf.stack(
+            [
+                tf.constant(self.seed, tf.int64) * 1024 + tf.cast(replica, tf.int64),
+                self.step.value * 1024 + self._draws,
+            ]
+        )
 
     def _scaled(self, loss: tf.Tensor) -> tf.Tensor:
         """A replica's share of the global loss: gradients summed over replicas are right."""
@@ -88,8 +90,7 @@ class TranslationModel(keras.Model):
         """uint8 (H, W, C) grid: one row per held-out input; the columns depend on the model."""
         columns = [np.asarray(c, np.float32) for c in self.grid_columns(self.samples())]
         channels = max(c.shape[-1] for c in columns)
-        columns = [np.repeat(c, channels, -1) if c.shape[-1] != channels else c
-                   for c in columns]
+        columns = [np.repeat(c, channels, -1) if c.shape[-1] != channels else c for c in columns]
         rows = columns[0].shape[0]
         # (rows, cols, h, w, c) -> row-major list of images.
         images = np.stack(columns, axis=1).reshape((-1, *columns[0].shape[1:]))
@@ -122,9 +123,16 @@ class Pix2Pix(TranslationModel):
       lambda_l1: weight of the L1 term (sec. 3.1 / 4.2: 100).
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, *,
-                 loss: str = "l1_cgan", lambda_l1: float = 100.0, seed: int = 0,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        loss: str = "l1_cgan",
+        lambda_l1: float = 100.0,
+        seed: int = 0,
+        **kwargs,
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         if loss not in LOSSES:
             raise UsageError(f"unknown pix2pix loss {loss!r}: choose one of {', '.join(LOSSES)}")
@@ -133,8 +141,12 @@ class Pix2Pix(TranslationModel):
         self.loss = loss
         self.lambda_l1 = float(lambda_l1)
 
-    def compile(self, g_optimizer: keras.optimizers.Optimizer,
-                d_optimizer: keras.optimizers.Optimizer, **kwargs) -> None:
+    def compile(
+        self,
+        g_optimizer: keras.optimizers.Optimizer,
+        d_optimizer: keras.optimizers.Optimizer,
+        **kwargs,
+    ) -> None:
         super().compile(**kwargs)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
@@ -144,9 +156,13 @@ class Pix2Pix(TranslationModel):
         self.d_optimizer.build(self.discriminator.trainable_variables)
 
     def checkpoint_objects(self) -> dict[str, Any]:
-        return {"generator": self.generator, "discriminator": self.discriminator,
-                "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
-                "step": self.step}
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer,
+            "d_optimizer": self.d_optimizer,
+            "step": self.step,
+        }
 
     def translate(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         return self.generator(inputs, training=training)
@@ -177,8 +193,11 @@ class Pix2Pix(TranslationModel):
                 scaled = self._scaled(d_loss)  # on the tape: the scaling is differentiated too
             d_vars = self.discriminator.trainable_variables
             self.d_optimizer.apply(d_tape.gradient(scaled, d_vars), d_vars)
-            logs.update(d_loss=d_loss, d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
-                        d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)))
+            logs.update(
+                d_loss=d_loss,
+                d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
+                d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)),
+            )
 
         # 3. G step: the non-saturating -log D(x, G(x)) (sec. 3.3) against the updated D, plus
         #    lambda * ||y - G(x)||_1 (eq. 4).
@@ -186,8 +205,7 @@ class Pix2Pix(TranslationModel):
             g_l1 = gan_losses.l1_loss(targets, fakes)
             g_loss = 0.0
             if adversarial:
-                g_gan = gan_losses.non_saturating_generator_loss(
-                    self._discriminate(inputs, fakes))
+                g_gan = gan_losses.non_saturating_generator_loss(self._discriminate(inputs, fakes))
                 g_loss += g_gan
                 logs["g_gan"] = g_gan
             if self.loss != "cgan":
@@ -220,18 +238,47 @@ def build_pix2pix(config: RunConfig) -> Pix2Pix:
     in_channels = int(extra.get("input_channels", config.channels))
     base = config.base_filters or 64
     generator = unet_generator(
-        config.image_size, in_channels, config.channels, base_filters=base,
-        num_levels=extra.get("num_levels"), name="generator")
+        config.image_size,
+        in_channels,
+        config.channels,
+        base_filters=base,
+        num_levels=extra.get("num_levels"),
+        name="generator",
+    )
     discriminator = patch_discriminator(
-        config.image_size, config.channels, receptive_field=int(extra.get("receptive_field", 70)),
-        base_filters=base, norm="batch", conditional_channels=in_channels, name="discriminator")
-    model = Pix2Pix(generator, discriminator, loss=extra.get("loss", "l1_cgan"),
-                    lambda_l1=extra.get("lambda_l1", 100.0), seed=config.seed, name="pix2pix")
-    model.compile(g_optimizer=adam(config.g_learning_rate, config),
-                  d_optimizer=adam(config.d_learning_rate, config),
-                  jit_compile=config.jit_compile)
-    model.sample_source = lambda: load_held_out(lambda train: translation.paired_pipeline(
-        config.dataset, batch_size=NUM_SAMPLES, image_size=config.image_size,
-        task=extra.get("pairs"), train=train, jitter=False, shuffle=False, repeat=False,
-        data_dir=config.data_dir, manual_dir=config.manual_dir))
+        config.image_size,
+        config.channels,
+        receptive_field=int(extra.get("receptive_field", 70)),
+        base_filters=base,
+        norm="batch",
+        conditional_channels=in_channels,
+        name="discriminator",
+    )
+    model = Pix2Pix(
+        generator,
+        discriminator,
+        loss=extra.get("loss", "l1_cgan"),
+        lambda_l1=extra.get("lambda_l1", 100.0),
+        seed=config.seed,
+        name="pix2pix",
+    )
+    model.compile(
+        g_optimizer=adam(config.g_learning_rate, config),
+        d_optimizer=adam(config.d_learning_rate, config),
+        jit_compile=config.jit_compile,
+    )
+    model.sample_source = lambda: load_held_out(
+        lambda train: translation.paired_pipeline(
+            config.dataset,
+            batch_size=NUM_SAMPLES,
+            image_size=config.image_size,
+            task=extra.get("pairs"),
+            train=train,
+            jitter=False,
+            shuffle=False,
+            repeat=False,
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+        )
+    )
     return model

@@ -30,8 +30,9 @@ from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
 NUM_SAMPLES = 8
 
 
-def target_labels(labels: np.ndarray | tf.Tensor, domain: int,
-                  exclusive_groups: Sequence[Sequence[int]]) -> tf.Tensor:
+def target_labels(
+    labels: np.ndarray | tf.Tensor, domain: int, exclusive_groups: Sequence[Sequence[int]]
+) -> tf.Tensor:
     """Labels moved to `domain`, as the authors' sample grids do: a domain in an exclusive
     group (hair colors; all one-hot domains) is set and the rest of its group cleared; any
     other binary attribute is flipped."""
@@ -58,11 +59,20 @@ class StarGAN(TranslationModel):
       exclusive_groups: label indices of which exactly one is set (for sample grids).
     """
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, *,
-                 d_steps: int = 5, lambda_cls: float = 1.0, lambda_rec: float = 10.0,
-                 lambda_gp: float = 10.0, multi_label: bool = True,
-                 exclusive_groups: Sequence[Sequence[int]] = (), seed: int = 0,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        d_steps: int = 5,
+        lambda_cls: float = 1.0,
+        lambda_rec: float = 10.0,
+        lambda_gp: float = 10.0,
+        multi_label: bool = True,
+        exclusive_groups: Sequence[Sequence[int]] = (),
+        seed: int = 0,
+        **kwargs,
+    ) -> None:
         super().__init__(seed=seed, **kwargs)
         if d_steps < 1:
             raise ValueError(f"d_steps must be >= 1, got {d_steps}")
@@ -76,8 +86,12 @@ class StarGAN(TranslationModel):
         self.exclusive_groups = [list(g) for g in exclusive_groups]
         self.num_domains = int(generator.inputs[1].shape[-1])
 
-    def compile(self, g_optimizer: keras.optimizers.Optimizer,
-                d_optimizer: keras.optimizers.Optimizer, **kwargs) -> None:
+    def compile(
+        self,
+        g_optimizer: keras.optimizers.Optimizer,
+        d_optimizer: keras.optimizers.Optimizer,
+        **kwargs,
+    ) -> None:
         super().compile(**kwargs)
         self.g_optimizer = g_optimizer
         self.d_optimizer = d_optimizer
@@ -87,9 +101,13 @@ class StarGAN(TranslationModel):
         self.d_optimizer.build(self.discriminator.trainable_variables)
 
     def checkpoint_objects(self) -> dict[str, Any]:
-        return {"generator": self.generator, "discriminator": self.discriminator,
-                "g_optimizer": self.g_optimizer, "d_optimizer": self.d_optimizer,
-                "step": self.step}
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer,
+            "d_optimizer": self.d_optimizer,
+            "step": self.step,
+        }
 
     def translate(self, images: tf.Tensor, domains: tf.Tensor, training: bool = False):
         images = tf.convert_to_tensor(images, tf.float32)
@@ -134,16 +152,20 @@ class StarGAN(TranslationModel):
             adversarial = gan_losses.wasserstein_critic_loss(src_real, src_fake)
             classification = self._classification(cls_real, original)
             penalty, grad_norm = gan_losses.gradient_penalty(
-                lambda x: self._discriminate(x)[0],
-                gan_losses.interpolate(real, fake, epsilon))
-            loss = (adversarial + self.lambda_cls * classification
-                    + self.lambda_gp * penalty)
+                lambda x: self._discriminate(x)[0], gan_losses.interpolate(real, fake, epsilon)
+            )
+            loss = adversarial + self.lambda_cls * classification + self.lambda_gp * penalty
             scaled = self._scaled(loss)  # on the tape: the scaling is differentiated too
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
-        return {"d_loss": loss, "d_adv": adversarial, "d_cls": classification,
-                "gradient_penalty": penalty, "d_grad_norm_x": grad_norm,
-                "d_cls_accuracy": self._accuracy(cls_real, original)}
+        return {
+            "d_loss": loss,
+            "d_adv": adversarial,
+            "d_cls": classification,
+            "gradient_penalty": penalty,
+            "d_grad_norm_x": grad_norm,
+            "d_cls_accuracy": self._accuracy(cls_real, original),
+        }
 
     def generator_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
         target = self._shuffled(original)
@@ -155,21 +177,26 @@ class StarGAN(TranslationModel):
             classification = self._classification(cls_fake, target)
             reconstructed = self.translate(fake, original, training=True)
             reconstruction = gan_losses.l1_loss(real, reconstructed)
-            loss = (adversarial + self.lambda_cls * classification
-                    + self.lambda_rec * reconstruction)
+            loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
             scaled = self._scaled(loss)
         variables = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
-        return {"g_loss": loss, "g_adv": adversarial, "g_cls": classification,
-                "g_rec": reconstruction}
+        return {
+            "g_loss": loss,
+            "g_adv": adversarial,
+            "g_cls": classification,
+            "g_rec": reconstruction,
+        }
 
     def _accuracy(self, logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         """Share of correct domain predictions: per attribute (multi-label) or argmax."""
         if self.multi_label:
-            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(logits > 0, tf.float32), labels),
-                                          tf.float32))
-        return tf.reduce_mean(tf.cast(
-            tf.equal(tf.argmax(logits, -1), tf.argmax(labels, -1)), tf.float32))
+            return tf.reduce_mean(
+                tf.cast(tf.equal(tf.cast(logits > 0, tf.float32), labels), tf.float32)
+            )
+        return tf.reduce_mean(
+            tf.cast(tf.equal(tf.argmax(logits, -1), tf.argmax(labels, -1)), tf.float32)
+        )
 
     def grid_columns(self, samples) -> list[np.ndarray]:
         """Columns: the input, then its translation to every domain in turn (sec. 4.5)."""
@@ -190,21 +217,50 @@ def build_stargan(config: RunConfig) -> StarGAN:
     names = list(extra["domains"])
     base = config.base_filters or 64
     generator = stargan_generator(
-        config.image_size, config.channels, len(names), base_filters=base,
-        num_residual_blocks=int(extra.get("num_residual_blocks", 6)), name="generator")
+        config.image_size,
+        config.channels,
+        len(names),
+        base_filters=base,
+        num_residual_blocks=int(extra.get("num_residual_blocks", 6)),
+        name="generator",
+    )
     discriminator = stargan_discriminator(
-        config.image_size, config.channels, len(names), base_filters=base,
-        num_layers=extra.get("d_layers"), name="discriminator")
+        config.image_size,
+        config.channels,
+        len(names),
+        base_filters=base,
+        num_layers=extra.get("d_layers"),
+        name="discriminator",
+    )
     model = StarGAN(
-        generator, discriminator, d_steps=config.d_steps,
-        lambda_cls=extra.get("lambda_cls", 1.0), lambda_rec=extra.get("lambda_rec", 10.0),
-        lambda_gp=extra.get("lambda_gp", 10.0), multi_label=extra.get("multi_label", True),
-        exclusive_groups=extra.get("exclusive_groups", ()), seed=config.seed, name="stargan")
-    model.compile(g_optimizer=adam(config.g_learning_rate, config),
-                  d_optimizer=adam(config.d_learning_rate, config),
-                  jit_compile=config.jit_compile)
-    model.sample_source = lambda: load_held_out(lambda train: translation.multi_domain_pipeline(
-        config.dataset, batch_size=NUM_SAMPLES, image_size=config.image_size,
-        attributes=extra.get("attributes"), domains=extra.get("derived"), train=train,
-        shuffle=False, repeat=False, data_dir=config.data_dir, manual_dir=config.manual_dir))
+        generator,
+        discriminator,
+        d_steps=config.d_steps,
+        lambda_cls=extra.get("lambda_cls", 1.0),
+        lambda_rec=extra.get("lambda_rec", 10.0),
+        lambda_gp=extra.get("lambda_gp", 10.0),
+        multi_label=extra.get("multi_label", True),
+        exclusive_groups=extra.get("exclusive_groups", ()),
+        seed=config.seed,
+        name="stargan",
+    )
+    model.compile(
+        g_optimizer=adam(config.g_learning_rate, config),
+        d_optimizer=adam(config.d_learning_rate, config),
+        jit_compile=config.jit_compile,
+    )
+    model.sample_source = lambda: load_held_out(
+        lambda train: translation.multi_domain_pipeline(
+            config.dataset,
+            batch_size=NUM_SAMPLES,
+            image_size=config.image_size,
+            attributes=extra.get("attributes"),
+            domains=extra.get("derived"),
+            train=train,
+            shuffle=False,
+            repeat=False,
+            data_dir=config.data_dir,
+            manual_dir=config.manual_dir,
+        )
+    )
     return model

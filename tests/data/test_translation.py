@@ -22,7 +22,8 @@ def prepared_fashion_mnist(tmp_path_factory) -> str:
     builder = tfds.builder("fashion_mnist", data_dir=str(data_dir))
     if not builder.is_prepared():
         builder.download_and_prepare(
-            download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
+            download_config=tfds.download.DownloadConfig(manual_dir=str(manual))
+        )
     return str(data_dir)
 
 
@@ -81,20 +82,37 @@ def test_default_sizes():
 
 @pytest.mark.parametrize("task", ["edges", "inverted", "grayscale"])
 def test_derived_pairs_on_fashion_mnist(task, fashion_dir):
-    a, b = batch(tr.paired_pipeline("fashion_mnist", batch_size=4, image_size=32, task=task,
-                                    train=False, data_dir=fashion_dir))
+    a, b = batch(
+        tr.paired_pipeline(
+            "fashion_mnist",
+            batch_size=4,
+            image_size=32,
+            task=task,
+            train=False,
+            data_dir=fashion_dir,
+        )
+    )
     assert a.shape == b.shape == (4, 32, 32, 1)
     # The input is exactly the known transform of the target.
     np.testing.assert_allclose(a, tr.TRANSFORMS[task](b), atol=1e-6)
 
 
 def test_training_pairs_are_jittered_consistently(fashion_dir):
-    ds = tr.paired_pipeline("fashion_mnist", batch_size=8, image_size=32, task="inverted",
-                            data_dir=fashion_dir, seed=1)
+    ds = tr.paired_pipeline(
+        "fashion_mnist", batch_size=8, image_size=32, task="inverted", data_dir=fashion_dir, seed=1
+    )
     a, b = batch(ds)
     np.testing.assert_allclose(a, -b.numpy(), atol=1e-6)
-    again = batch(tr.paired_pipeline("fashion_mnist", batch_size=8, image_size=32,
-                                     task="inverted", data_dir=fashion_dir, seed=1))
+    again = batch(
+        tr.paired_pipeline(
+            "fashion_mnist",
+            batch_size=8,
+            image_size=32,
+            task="inverted",
+            data_dir=fashion_dir,
+            seed=1,
+        )
+    )
     np.testing.assert_array_equal(b, again[1])  # seeded: repeatable
 
 
@@ -117,8 +135,9 @@ def test_side_by_side_folder_pairs(tmp_path):
 
 def test_unknown_pair_task(fashion_dir):
     with pytest.raises(UsageError, match="edges, grayscale, inverted"):
-        tr.paired_pipeline("fashion_mnist", batch_size=2, image_size=32, task="sketch",
-                           data_dir=fashion_dir)
+        tr.paired_pipeline(
+            "fashion_mnist", batch_size=2, image_size=32, task="sketch", data_dir=fashion_dir
+        )
 
 
 # --- Unpaired ---------------------------------------------------------------------------------
@@ -126,21 +145,33 @@ def test_unknown_pair_task(fashion_dir):
 
 def test_cycle_gan_under_mock_data(tmp_path):
     with tfds.testing.mock_data(num_examples=6):
-        a, b = batch(tr.unpaired_pipeline("cycle_gan/horse2zebra", batch_size=2, image_size=32,
-                                          data_dir=str(tmp_path)))
+        a, b = batch(
+            tr.unpaired_pipeline(
+                "cycle_gan/horse2zebra", batch_size=2, image_size=32, data_dir=str(tmp_path)
+            )
+        )
     assert a.shape == b.shape == (2, 32, 32, 3)
     assert float(tf.reduce_min(a)) >= -1 and float(tf.reduce_max(b)) <= 1
 
 
 @pytest.mark.parametrize("domain_b,channels", [("inverted", 1), ("colorized", 3)])
 def test_derived_unpaired_halves(domain_b, channels, fashion_dir):
-    ds = tr.unpaired_pipeline("fashion_mnist", batch_size=16, image_size=32, domain_b=domain_b,
-                              train=False, data_dir=fashion_dir)
+    ds = tr.unpaired_pipeline(
+        "fashion_mnist",
+        batch_size=16,
+        image_size=32,
+        domain_b=domain_b,
+        train=False,
+        data_dir=fashion_dir,
+    )
     a, b = batch(ds)
     assert a.shape == b.shape == (16, 32, 32, channels)
     # Disjoint halves: A holds test images 0, 2, 4, ...; B images 1, 3, 5, ... transformed.
-    a_truth, b_truth = batch(tr.unpaired_truth_pairs(
-        "fashion_mnist", batch_size=32, image_size=32, domain_b=domain_b, data_dir=fashion_dir))
+    a_truth, b_truth = batch(
+        tr.unpaired_truth_pairs(
+            "fashion_mnist", batch_size=32, image_size=32, domain_b=domain_b, data_dir=fashion_dir
+        )
+    )
     np.testing.assert_allclose(a, a_truth[0::2][:16], atol=1e-6)
     np.testing.assert_allclose(b, b_truth[1::2][:16], atol=1e-6)
 
@@ -148,8 +179,7 @@ def test_derived_unpaired_halves(domain_b, channels, fashion_dir):
 def test_unpaired_folders(tmp_path):
     for domain, value in (("A", 0), ("B", 255)):
         for i in range(2):
-            write_png(tmp_path / "train" / domain / f"{i}.png", np.full((8, 8, 3), value,
-                                                                          np.uint8))
+            write_png(tmp_path / "train" / domain / f"{i}.png", np.full((8, 8, 3), value, np.uint8))
     a, b = batch(tr.unpaired_pipeline(f"folder:{tmp_path}", batch_size=2, image_size=8))
     assert float(tf.reduce_max(a)) == -1.0 and float(tf.reduce_min(b)) == 1.0
 
@@ -159,23 +189,33 @@ def test_unpaired_folders(tmp_path):
 
 def test_celeb_a_attributes_under_mock_data(tmp_path):
     with tfds.testing.mock_data(num_examples=4):
-        images, labels = batch(tr.multi_domain_pipeline(
-            "celeb_a", batch_size=2, image_size=32, data_dir=str(tmp_path)))
+        images, labels = batch(
+            tr.multi_domain_pipeline("celeb_a", batch_size=2, image_size=32, data_dir=str(tmp_path))
+        )
         with pytest.raises(UsageError, match="no attribute Purple_Hair"):
-            tr.multi_domain_pipeline("celeb_a", batch_size=2, image_size=32,
-                                     attributes=["Purple_Hair"], data_dir=str(tmp_path))
+            tr.multi_domain_pipeline(
+                "celeb_a",
+                batch_size=2,
+                image_size=32,
+                attributes=["Purple_Hair"],
+                data_dir=str(tmp_path),
+            )
     assert images.shape == (2, 32, 32, 3)
     assert labels.shape == (2, 5) and set(np.unique(labels)) <= {0.0, 1.0}
     assert tr.exclusive_groups("celeb_a", tr.CELEB_A_ATTRIBUTES) == [[0, 1, 2]]
 
 
 def test_derived_domains_and_their_truth(fashion_dir):
-    images, labels = batch(tr.multi_domain_pipeline(
-        "fashion_mnist", batch_size=8, image_size=32, train=False, data_dir=fashion_dir))
+    images, labels = batch(
+        tr.multi_domain_pipeline(
+            "fashion_mnist", batch_size=8, image_size=32, train=False, data_dir=fashion_dir
+        )
+    )
     assert images.shape == (8, 32, 32, 3)
     np.testing.assert_array_equal(np.argmax(labels, -1), np.arange(8) % 4)
-    stack = batch(tr.multi_domain_truth("fashion_mnist", batch_size=8, image_size=32,
-                                        data_dir=fashion_dir))
+    stack = batch(
+        tr.multi_domain_truth("fashion_mnist", batch_size=8, image_size=32, data_dir=fashion_dir)
+    )
     assert stack.shape == (4, 8, 32, 32, 3)
     np.testing.assert_allclose(stack[1], -stack[0].numpy(), atol=1e-6)
     np.testing.assert_allclose(stack[2], tf.image.rot90(stack[0]), atol=1e-6)
@@ -187,7 +227,8 @@ def test_derived_domains_and_their_truth(fashion_dir):
 def test_domain_folders(tmp_path):
     for k, domain in enumerate(["summer", "winter", "autumn"]):
         write_png(tmp_path / "train" / domain / "x.png", np.full((8, 8, 3), 80 * k, np.uint8))
-    images, labels = batch(tr.multi_domain_pipeline(f"folder:{tmp_path}", batch_size=3,
-                                                    image_size=8, shuffle=False))
+    images, labels = batch(
+        tr.multi_domain_pipeline(f"folder:{tmp_path}", batch_size=3, image_size=8, shuffle=False)
+    )
     assert images.shape == (3, 8, 8, 3) and labels.shape == (3, 3)
     assert tr.multi_domain_names(f"folder:{tmp_path}") == ["autumn", "summer", "winter"]

@@ -11,13 +11,24 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tests.data.test_translation import prepared_fashion_mnist
 
-TINY = ["--dataset=fashion_mnist", "--image_size=32", "--base_filters=4", "--batch_size=2",
-        "--log_every=1", "--sample_every=100", "--checkpoint_every=100"]
+TINY = [
+    "--dataset=fashion_mnist",
+    "--image_size=32",
+    "--base_filters=4",
+    "--batch_size=2",
+    "--log_every=1",
+    "--sample_every=100",
+    "--checkpoint_every=100",
+]
 VARIANT_FLAGS = {
     "pix2pix": ["--pairs=edges", "--receptive_field=16"],
     "cyclegan": ["--domain_b=inverted", "--num_residual_blocks=1", "--nojit_compile"],
-    "stargan": ["--domains=original,inverted", "--num_residual_blocks=1", "--d_steps=2",
-                "--nojit_compile"],
+    "stargan": [
+        "--domains=original,inverted",
+        "--num_residual_blocks=1",
+        "--d_steps=2",
+        "--nojit_compile",
+    ],
 }
 
 
@@ -29,8 +40,14 @@ def fashion_dir(tmp_path_factory):
 def run(variant, *args):
     # The data is prepared in a temporary data_dir beforehand: nothing is downloaded.
     command = [sys.executable, "-m", f"gan_tf.experiments.{variant}", *args]
-    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    return subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
 
 
 @pytest.mark.parametrize("variant", ["pix2pix", "cyclegan", "stargan"])
@@ -50,12 +67,15 @@ def test_trains_then_resumes(variant, fashion_dir, tmp_path):
     assert any(p.name.startswith("ckpt-2") for p in (workdir / "checkpoints").iterdir())
 
 
-@pytest.mark.parametrize("variant,args,message", [
-    ("pix2pix", ["--loss=l2"], "loss"),
-    ("pix2pix", ["--receptive_field=35"], "receptive_field"),
-    ("cyclegan", ["--dataset=fashion_mnist", "--domain_b=blurred"], "domain_b"),
-    ("stargan", ["--dataset=fashion_mnist", "--attributes=Blond_Hair"], "--attributes"),
-])
+@pytest.mark.parametrize(
+    "variant,args,message",
+    [
+        ("pix2pix", ["--loss=l2"], "loss"),
+        ("pix2pix", ["--receptive_field=35"], "receptive_field"),
+        ("cyclegan", ["--dataset=fashion_mnist", "--domain_b=blurred"], "domain_b"),
+        ("stargan", ["--dataset=fashion_mnist", "--attributes=Blond_Hair"], "--attributes"),
+    ],
+)
 def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_path):
     result = run(variant, *args, f"--workdir={tmp_path / 'w'}", "--train_steps=1")
     assert result.returncode != 0

@@ -75,20 +75,38 @@ def test_learning_rate_constant_then_linear_to_zero():
 
 
 def test_training_step_and_checkpoint_objects():
-    config = RunConfig(variant="cyclegan", dataset="fashion_mnist", image_size=32, channels=1,
-                       base_filters=4, batch_size=2, train_steps=10, jit_compile=False,
-                       extra={"num_residual_blocks": 1})
+    config = RunConfig(
+        variant="cyclegan",
+        dataset="fashion_mnist",
+        image_size=32,
+        channels=1,
+        base_filters=4,
+        batch_size=2,
+        train_steps=10,
+        jit_compile=False,
+        extra={"num_residual_blocks": 1},
+    )
     model = build_model(config)
     assert model.lambda_id == 5.0 and model.lambda_cyc == 10.0
     a = tf.random.stateless_uniform((2, 32, 32, 1), [0, 1], -1, 1)
-    history = model.fit(tf.data.Dataset.from_tensors((a, -a)).repeat(), steps_per_epoch=2,
-                        verbose=0)
+    history = model.fit(
+        tf.data.Dataset.from_tensors((a, -a)).repeat(), steps_per_epoch=2, verbose=0
+    )
     logs = {k: v[-1] for k, v in history.history.items()}
     assert {"g_loss", "cycle", "identity", "d_loss_a", "d_loss_b"} <= set(logs)
     assert int(model.step.numpy()) == 2 and int(model.pool_a.count.numpy()) == 4
     objects = model.checkpoint_objects()
-    assert {"generator_ab", "generator_ba", "discriminator_a", "discriminator_b", "pool_a",
-            "pool_b", "g_optimizer", "d_optimizer", "step"} <= set(objects)
+    assert {
+        "generator_ab",
+        "generator_ba",
+        "discriminator_a",
+        "discriminator_b",
+        "pool_a",
+        "pool_b",
+        "g_optimizer",
+        "d_optimizer",
+        "step",
+    } <= set(objects)
     a3 = a.numpy()[:1]
     model.set_samples((a3, -a3))
     assert model.sample_grid().shape == (34, 6 * 33 + 1, 1)

@@ -11,9 +11,16 @@ from gan_tf.networks.patchgan import receptive_field
 
 
 def config(**extra):
-    return RunConfig(variant="pix2pix", dataset="fashion_mnist", image_size=32, channels=1,
-                     base_filters=4, batch_size=2, jit_compile=True,
-                     extra={"input_channels": 1, "receptive_field": 16, **extra})
+    return RunConfig(
+        variant="pix2pix",
+        dataset="fashion_mnist",
+        image_size=32,
+        channels=1,
+        base_filters=4,
+        batch_size=2,
+        jit_compile=True,
+        extra={"input_channels": 1, "receptive_field": 16, **extra},
+    )
 
 
 def pairs(n=2, seed=0):
@@ -43,7 +50,8 @@ def test_compiled_step_trains_both_networks_and_counts_steps():
     assert all(np.isfinite(v) for v in logs.values())
     # g_loss = g_gan + 100 * g_l1 (eq. 4).
     changed = lambda vs, before: any(  # noqa: E731
-        not np.allclose(v.numpy(), b) for v, b in zip(vs, before, strict=True))
+        not np.allclose(v.numpy(), b) for v, b in zip(vs, before, strict=True)
+    )
     assert changed(model.generator.trainable_variables, g_before)
     assert changed(model.discriminator.trainable_variables, d_before)
 
@@ -54,14 +62,16 @@ def test_loss_variants():
     d_before = [v.numpy().copy() for v in l1_only.discriminator.trainable_variables]
     logs = l1_only.train_step((a, b))
     assert "d_loss" not in logs and float(logs["g_loss"]) == pytest.approx(
-        100 * float(logs["g_l1"]), rel=1e-5)
+        100 * float(logs["g_l1"]), rel=1e-5
+    )
     for v, before in zip(l1_only.discriminator.trainable_variables, d_before, strict=True):
         np.testing.assert_array_equal(v.numpy(), before)  # D is not trained for --loss=l1
     cgan = build_model(config(loss="cgan")).train_step((a, b))
     assert float(cgan["g_loss"]) == pytest.approx(float(cgan["g_gan"]), rel=1e-5)
     both = build_model(config(lambda_l1=10.0)).train_step((a, b))
     assert float(both["g_loss"]) == pytest.approx(
-        float(both["g_gan"]) + 10 * float(both["g_l1"]), rel=1e-4)
+        float(both["g_gan"]) + 10 * float(both["g_l1"]), rel=1e-4
+    )
 
 
 def test_sample_grid_and_checkpoint_objects():

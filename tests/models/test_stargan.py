@@ -17,12 +17,14 @@ def test_domain_classification_loss_formulas():
     sigmoid = 1 / (1 + np.exp(-logits))
     bce = -(multi * np.log(sigmoid) + (1 - multi) * np.log(1 - sigmoid))
     assert float(losses.domain_classification_loss(logits, multi)) == pytest.approx(
-        bce.sum(-1).mean(), 1e-5)
+        bce.sum(-1).mean(), 1e-5
+    )
     onehot = np.array([[1, 0, 0], [0, 0, 1]], np.float32)
     softmax = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
     ce = -np.log((softmax * onehot).sum(-1))
     assert float(losses.domain_classification_loss(logits, onehot, multi_label=False)) == (
-        pytest.approx(ce.mean(), 1e-5))
+        pytest.approx(ce.mean(), 1e-5)
+    )
 
 
 def test_target_labels_keep_hair_exclusive_and_flip_others():
@@ -35,10 +37,22 @@ def test_target_labels_keep_hair_exclusive_and_flip_others():
 
 
 def test_training_step_runs_n_critic_updates():
-    config = RunConfig(variant="stargan", dataset="fashion_mnist", image_size=16, channels=1,
-                       base_filters=4, batch_size=2, d_steps=3, jit_compile=False,
-                       extra={"domains": ["original", "inverted"], "multi_label": False,
-                              "exclusive_groups": [[0, 1]], "num_residual_blocks": 1})
+    config = RunConfig(
+        variant="stargan",
+        dataset="fashion_mnist",
+        image_size=16,
+        channels=1,
+        base_filters=4,
+        batch_size=2,
+        d_steps=3,
+        jit_compile=False,
+        extra={
+            "domains": ["original", "inverted"],
+            "multi_label": False,
+            "exclusive_groups": [[0, 1]],
+            "num_residual_blocks": 1,
+        },
+    )
     model = build_model(config)
     x = tf.random.stateless_uniform((6, 16, 16, 1), [0, 1], -1, 1)
     labels = tf.one_hot([0, 1, 0, 1, 0, 1], 2)
