@@ -40,6 +40,10 @@ class RunConfig:
     sample_every: int = 500
     checkpoint_every: int = 1000
     log_every: int = 100
+    eval_every: int = 0  # evaluate every N steps during training; 0: never
+    eval_samples: int = 10_000  # generated (and real test) images per evaluation
+    eval_metric: str = "fid"  # tracked metric: "fid" (Inception) or "fcd" (digit classifier)
+    inception_weights: str | None = None  # the FID Inception .npz; None: env var, then cache
     split: str | None = None
     data_dir: str | None = None
     manual_dir: str | None = None

@@ -15,7 +15,6 @@ import sys
 
 from absl import app, flags
 
-from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
 
 FLAGS = flags.FLAGS
@@ -32,19 +31,10 @@ flags.mark_flag_as_required("workdir")
 
 
 def load_run(workdir: str, checkpoint: str | None = None):
-    """(model, config, step): the run's model with its checkpointed weights."""
-    from gan_tf.models.zoo import build_model
-    from gan_tf.training.checkpoints import checkpoint_manager, restore_latest
+    """(model, config, step): see `gan_tf.training.checkpoints.load_run`."""
+    from gan_tf.training.checkpoints import load_run as load
 
-    config = RunConfig.load(workdir)
-    if config is None:
-        raise UsageError(f"{workdir} holds no run (no run.json): pass a training --workdir")
-    model = build_model(config)
-    manager = checkpoint_manager(model, workdir)
-    if not (checkpoint or manager.latest_checkpoint):
-        raise UsageError(f"{workdir} has no checkpoint yet: train first")
-    step = restore_latest(manager, checkpoint)
-    return model, config, step
+    return load(workdir, checkpoint)
 
 
 def latent_interpolation(z_start, z_end, steps: int):

@@ -158,8 +158,9 @@ GENERATOR_LOSSES: dict[str, GeneratorLoss] = {
 # --- Image-to-image translation (appended) -----------------------------------------------------
 
 
-def cycle_consistency_loss(real_a: Tensor, reconstructed_a: Tensor, real_b: Tensor,
-                           reconstructed_b: Tensor) -> Tensor:
+def cycle_consistency_loss(
+    real_a: Tensor, reconstructed_a: Tensor, real_b: Tensor, reconstructed_b: Tensor
+) -> Tensor:
     """E[||F(G(x)) - x||_1] + E[||G(F(y)) - y||_1]: the cycle-consistency loss, eq. 2 of
     Zhu et al. 2017 (CycleGAN): forward cycle a -> G -> F -> a and backward cycle b -> b."""
     return l1_loss(real_a, reconstructed_a) + l1_loss(real_b, reconstructed_b)
@@ -172,8 +173,7 @@ def identity_loss(real_a: Tensor, same_a: Tensor, real_b: Tensor, same_b: Tensor
     return l1_loss(real_a, same_a) + l1_loss(real_b, same_b)
 
 
-def domain_classification_loss(logits: Tensor, labels: Tensor, multi_label: bool = True
-                               ) -> Tensor:
+def domain_classification_loss(logits: Tensor, labels: Tensor, multi_label: bool = True) -> Tensor:
     """E[-log D_cls(c | x)]: the domain classification loss of Choi et al. 2018 (StarGAN),
     eq. 2 (real images, c = the original domain c') and eq. 3 (fakes, c = the target domain).
 
@@ -185,7 +185,8 @@ def domain_classification_loss(logits: Tensor, labels: Tensor, multi_label: bool
     labels = tf.cast(labels, tf.float32)
     if multi_label:
         per_example = tf.reduce_sum(
-            tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=-1)
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits), axis=-1
+        )
     else:
         per_example = tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     return _mean(per_example)

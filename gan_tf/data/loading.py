@@ -80,7 +80,19 @@ def load_builder(
         return builder
     manual = resolve_manual_dir(manual_dir, spec)
     if manual or spec.packaged or network_available():
-        config = tfds.download.DownloadConfig(manual_dir=manual) if manual else None
+        config = None
+        if manual:
+            # TFDS names the extraction of a manual archive after its file name alone, so
+            # MNIST's and Fashion-MNIST's identically named archives would share one extracted
+            # file and the second dataset would silently get the first one's images: each
+            # dataset extracts into its own folder.
+            extract_dir = (
+                pathlib.Path(data_dir or default_data_dir()).expanduser()
+                / "downloads"
+                / "extracted"
+                / spec.tfds_name.replace("/", "_")
+            )
+            config = tfds.download.DownloadConfig(manual_dir=manual, extract_dir=str(extract_dir))
         builder.download_and_prepare(download_config=config)
         return builder
     if _readable(builder, spec):  # e.g. under tfds.testing.mock_data, which fakes the data

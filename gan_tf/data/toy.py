@@ -65,7 +65,8 @@ def ring_of_gaussians(
 ) -> GaussianMixture2D:
     """`num_modes` Gaussians of standard deviation `std` with means evenly spaced on a circle.
 
-    The defaults are the 8-mode ring of the WGAN-GP toy code (radius 2, std 0.02). Mode k sits at angle 2 pi k / num_modes, so mode 0 is (radius, 0).
+    The defaults are the 8-mode ring of the WGAN-GP toy code (radius 2, std 0.02). Mode k sits
+    at angle 2 pi k / num_modes, so mode 0 is (radius, 0).
 
     Returns:
       the mixture: its mode centres (`.centres`, (num_modes, 2)) and a seeded sampler

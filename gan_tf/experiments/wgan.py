@@ -11,8 +11,7 @@ from gan_tf.experiments import common
 VARIANT = "wgan"
 
 common.define_common_flags(d_learning_rate=5e-5, g_learning_rate=5e-5, d_steps=5)
-flags.DEFINE_float("clip_value", 0.01, "c: critic weights are clipped to [-c, c].",
-                   lower_bound=0.0)
+flags.DEFINE_float("clip_value", 0.01, "c: critic weights are clipped to [-c, c].", lower_bound=0.0)
 flags.register_validator("clip_value", lambda c: c > 0, "--clip_value must be positive")
 
 

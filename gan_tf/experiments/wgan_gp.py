@@ -11,19 +11,31 @@ from gan_tf.experiments import common
 
 VARIANT = "wgan_gp"
 
-common.define_common_flags(d_learning_rate=1e-4, g_learning_rate=1e-4, beta_1=0.0, beta_2=0.9,
-                           d_steps=5)
-flags.DEFINE_float("gp_weight", 10.0, "lambda: weight of the gradient penalty.",
-                   lower_bound=0.0)
-flags.DEFINE_enum("critic_norm", "layer", ["layer", "none"],
-                  "Normalisation in the critic (batch norm would break the per-sample penalty).")
-flags.DEFINE_bool("critic_bias", True, "Biases in the critic's layers (--nocritic_bias drops them).")
+common.define_common_flags(
+    d_learning_rate=1e-4, g_learning_rate=1e-4, beta_1=0.0, beta_2=0.9, d_steps=5
+)
+flags.DEFINE_float("gp_weight", 10.0, "lambda: weight of the gradient penalty.", lower_bound=0.0)
+flags.DEFINE_enum(
+    "critic_norm",
+    "layer",
+    ["layer", "none"],
+    "Normalisation in the critic (batch norm would break the per-sample penalty).",
+)
+flags.DEFINE_bool(
+    "critic_bias", True, "Biases in the critic's layers (--nocritic_bias drops them)."
+)
 
 
 def make_config():
     f = flags.FLAGS
-    return common.config_from_flags(VARIANT, extra={
-        "gp_weight": f.gp_weight, "critic_norm": f.critic_norm, "critic_bias": f.critic_bias})
+    return common.config_from_flags(
+        VARIANT,
+        extra={
+            "gp_weight": f.gp_weight,
+            "critic_norm": f.critic_norm,
+            "critic_bias": f.critic_bias,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ import tempfile
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -403,7 +403,7 @@ def to_uint8_images(images: np.ndarray | tf.Tensor) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _fixed_size_batches(
+def fixed_size_batches(
     images: np.ndarray | tf.Tensor | Iterable[np.ndarray | tf.Tensor], batch_size: int
 ) -> Iterator[np.ndarray]:
     """Re-chunk an array or a stream of batches into uint8 batches of exactly ``batch_size``
@@ -425,6 +425,54 @@ def _fixed_size_batches(
             pending, count = [joined[batch_size:]], count - batch_size
     if count:
         yield np.concatenate(pending)
+
+
+def batched_outputs(
+    function: Callable[[tf.Tensor], tf.Tensor | Sequence[tf.Tensor]],
+    images: np.ndarray | tf.Tensor | Iterable[np.ndarray | tf.Tensor],
+    batch_size: int,
+    label: str,
+    log_every_s: float = 30.0,
+) -> tuple[np.ndarray, ...]:
+    """``function`` (e.g. a compiled network) over uint8 batches of exactly ``batch_size``.
+
+    The last batch is zero-padded and the padding dropped, so a ``tf.function(jit_compile=True)``
+    compiles once. Outputs (one tensor or several) are concatenated as float64 numpy. Progress
+    (batches and images done, of the total when it is known, and images/s) is logged with absl
+    logging every ``log_every_s`` seconds, and once at the end.
+    """
+    total = len(images) if isinstance(images, np.ndarray | tf.Tensor) else None
+    total_batches = None if total is None else -(-total // batch_size)
+    outputs: list[list[np.ndarray]] = []
+    done, batches, start = 0, 0, time.monotonic()
+    last_log = start
+    for batch in fixed_size_batches(images, batch_size):
+        n = len(batch)
+        if n < batch_size:  # Pad so the compiled function sees one shape only.
+            padding = np.zeros((batch_size - n, *batch.shape[1:]), np.uint8)
+            batch = np.concatenate([batch, padding])
+        result = function(tf.constant(batch))
+        results = [result] if isinstance(result, tf.Tensor) else list(result)
+        outputs.append([r.numpy()[:n].astype(np.float64) for r in results])
+        done, batches = done + n, batches + 1
+        now = time.monotonic()
+        if now - last_log >= log_every_s:
+            last_log = now
+            of_batches = f"/{total_batches}" if total_batches is not None else ""
+            of_images = f"/{total}" if total is not None else ""
+            logging.info(
+                "%s: batch %d%s, %d%s images (%.1f images/s)",
+                label,
+                batches,
+                of_batches,
+                done,
+                of_images,
+                done / (now - start),
+            )
+    if not outputs:
+        raise UsageError(f"no images given to {label}")
+    logging.info("%s: %d images in %.1f s", label, done, time.monotonic() - start)
+    return tuple(np.concatenate(parts) for parts in zip(*outputs, strict=True))
 
 
 class InceptionFeatureExtractor:
@@ -471,30 +519,10 @@ class InceptionFeatureExtractor:
           images: one array (N, H, W[, C]) with C in {1, 3}, or an iterable of such batches of
             any sizes (e.g. samples drawn from a generator, or a tf.data iterator).
         """
-        total = len(images) if isinstance(images, np.ndarray | tf.Tensor) else None
-        outputs: list[np.ndarray] = []
-        done, start, last_log = 0, time.monotonic(), time.monotonic()
-        for batch in _fixed_size_batches(images, self.batch_size):
-            n = len(batch)
-            if n < self.batch_size:  # Pad so the compiled function sees one shape only.
-                padding = np.zeros((self.batch_size - n, *batch.shape[1:]), np.uint8)
-                batch = np.concatenate([batch, padding])
-            outputs.append(self._features(tf.constant(batch)).numpy()[:n].astype(np.float64))
-            done += n
-            now = time.monotonic()
-            if now - last_log >= self.log_every_s:
-                last_log = now
-                of_total = f"/{total}" if total is not None else ""
-                logging.info(
-                    "Inception features: %d%s images (%.1f images/s)",
-                    done,
-                    of_total,
-                    done / (now - start),
-                )
-        if not outputs:
-            raise UsageError("no images given to the Inception feature extractor")
-        logging.info("Inception features: %d images in %.1f s", done, time.monotonic() - start)
-        return np.concatenate(outputs)
+        (features,) = batched_outputs(
+            self._features, images, self.batch_size, "Inception features", self.log_every_s
+        )
+        return features
 
     features = __call__
 

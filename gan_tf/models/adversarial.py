@@ -76,8 +76,14 @@ class AdversarialModel(keras.Model):
         # Every replica counts the same steps, so each keeps its own copy ("on read": no
         # cross-device update inside the step, which XLA could not compile) and reading it
         # outside the step takes the first replica's.
-        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step",
-                                   synchronization="on_read", aggregation="only_first_replica")
+        self.step = keras.Variable(
+            0,
+            dtype="int64",
+            trainable=False,
+            name="step",
+            synchronization="on_read",
+            aggregation="only_first_replica",
+        )
         # Draw-site counter; thread-local because MirroredStrategy traces each replica's step
         # in its own thread, and the replicas must number their draw sites alike.
         object.__setattr__(self, "_trace_state", threading.local())
@@ -107,8 +113,10 @@ class AdversarialModel(keras.Model):
         if kwargs.get("jit_compile") and self.distribute_strategy.num_replicas_in_sync > 1:
             # Keras compiles the whole multi-device `strategy.run` as one XLA cluster, which XLA
             # cannot place across devices; each replica's step then runs as a TF graph instead.
-            logging.warning("jit_compile is not supported by Keras across %d replicas: steps "
-                            "run without XLA", self.distribute_strategy.num_replicas_in_sync)
+            logging.warning(
+                "jit_compile is not supported by Keras across %d replicas: steps run without XLA",
+                self.distribute_strategy.num_replicas_in_sync,
+            )
             kwargs["jit_compile"] = False
         super().compile(**kwargs)
         self.d_optimizer = d_optimizer
@@ -122,8 +130,10 @@ class AdversarialModel(keras.Model):
         """Creates the optimizers' slot variables now (Keras creates them lazily otherwise): a
         checkpoint can then be restored before the first step, and no variable is created
         inside a compiled or distributed step."""
-        for optimizer, network in ((self.d_optimizer, self.discriminator),
-                                   (self.g_optimizer, self.generator)):
+        for optimizer, network in (
+            (self.d_optimizer, self.discriminator),
+            (self.g_optimizer, self.generator),
+        ):
             if not optimizer.built:
                 optimizer.build(network.trainable_variables)
 
@@ -141,9 +151,7 @@ class AdversarialModel(keras.Model):
         """
         self._trace_state.draws = getattr(self._trace_state, "draws", 0) + 1
         draw = self._trace_state.draws
-        return tf.stack(
-            [tf.constant(self.seed, tf.int64), self.step.value * 1024 + draw]
-        )
+        return tf.stack([tf.constant(self.seed, tf.int64), self.step.value * 1024 + draw])
 
     def _draw_for_replica(self, draw, batch_size: int, *shape: int) -> tf.Tensor:
         """`draw(shape)` for this replica's part of the global batch.
@@ -163,22 +171,27 @@ class AdversarialModel(keras.Model):
         """z ~ N(0, I), shape (batch_size, latent_dim)."""
         seed = self._next_seed()
         return self._draw_for_replica(
-            lambda shape: tf.random.stateless_normal(shape, seed=seed, alg=RNG), batch_size,
-            self.latent_dim)
+            lambda shape: tf.random.stateless_normal(shape, seed=seed, alg=RNG),
+            batch_size,
+            self.latent_dim,
+        )
 
     def sample_labels(self, batch_size: int) -> tf.Tensor:
         """Uniformly drawn class labels for conditional generation."""
         seed = self._next_seed()
         return self._draw_for_replica(
             lambda shape: tf.random.stateless_uniform(
-                shape, seed=seed, minval=0, maxval=self.num_classes, dtype=tf.int32, alg=RNG),
-            batch_size)
+                shape, seed=seed, minval=0, maxval=self.num_classes, dtype=tf.int32, alg=RNG
+            ),
+            batch_size,
+        )
 
     def sample_uniform(self, batch_size: int, *shape: int) -> tf.Tensor:
         """Uniform[0, 1) noise, e.g. WGAN-GP's interpolation coefficients."""
         seed = self._next_seed()
         return self._draw_for_replica(
-            lambda s: tf.random.stateless_uniform(s, seed=seed, alg=RNG), batch_size, *shape)
+            lambda s: tf.random.stateless_uniform(s, seed=seed, alg=RNG), batch_size, *shape
+        )
 
     # --- Network calls, with or without labels ---------------------------------------------------
 

@@ -27,12 +27,21 @@ def build_cgan(config: RunConfig) -> CGAN:
     if config.g_loss not in ("minimax", "non_saturating"):
         raise UsageError(f"--g_loss must be minimax or non_saturating, got {config.g_loss!r}")
     generator, discriminator = build_networks(config)
-    model = CGAN(generator, discriminator, latent_dim=config.latent_dim,
-                 num_classes=config.num_classes, d_steps=config.d_steps, g_steps=config.g_steps,
-                 seed=config.seed, name=config.variant)
-    model.compile(d_optimizer=adam(config.d_learning_rate, config),
-                  g_optimizer=adam(config.g_learning_rate, config),
-                  d_loss_fn=losses.minimax_discriminator_loss,
-                  g_loss_fn=losses.GENERATOR_LOSSES[config.g_loss],
-                  jit_compile=config.jit_compile)
+    model = CGAN(
+        generator,
+        discriminator,
+        latent_dim=config.latent_dim,
+        num_classes=config.num_classes,
+        d_steps=config.d_steps,
+        g_steps=config.g_steps,
+        seed=config.seed,
+        name=config.variant,
+    )
+    model.compile(
+        d_optimizer=adam(config.d_learning_rate, config),
+        g_optimizer=adam(config.g_learning_rate, config),
+        d_loss_fn=losses.minimax_discriminator_loss,
+        g_loss_fn=losses.GENERATOR_LOSSES[config.g_loss],
+        jit_compile=config.jit_compile,
+    )
     return model

@@ -17,7 +17,8 @@ from gan_tf.models.factory import adam, build_networks
 class LSGAN(AdversarialModel):
     def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
         super().compile(
-            d_optimizer, g_optimizer,
+            d_optimizer,
+            g_optimizer,
             d_loss_fn=losses.least_squares_discriminator_loss,
             g_loss_fn=losses.least_squares_generator_loss,
             d_output_fn=None,  # linear outputs, targets 0 and 1
@@ -27,10 +28,18 @@ class LSGAN(AdversarialModel):
 
 def build_lsgan(config: RunConfig) -> LSGAN:
     generator, discriminator = build_networks(config)
-    model = LSGAN(generator, discriminator, latent_dim=config.latent_dim,
-                  d_steps=config.d_steps, g_steps=config.g_steps, seed=config.seed,
-                  name=config.variant)
-    model.compile(d_optimizer=adam(config.d_learning_rate, config),
-                  g_optimizer=adam(config.g_learning_rate, config),
-                  jit_compile=config.jit_compile)
+    model = LSGAN(
+        generator,
+        discriminator,
+        latent_dim=config.latent_dim,
+        d_steps=config.d_steps,
+        g_steps=config.g_steps,
+        seed=config.seed,
+        name=config.variant,
+    )
+    model.compile(
+        d_optimizer=adam(config.d_learning_rate, config),
+        g_optimizer=adam(config.g_learning_rate, config),
+        jit_compile=config.jit_compile,
+    )
     return model

@@ -26,7 +26,8 @@ class WGAN(AdversarialModel):
 
     def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
         super().compile(
-            d_optimizer, g_optimizer,
+            d_optimizer,
+            g_optimizer,
             d_loss_fn=losses.wasserstein_critic_loss,
             g_loss_fn=losses.wasserstein_generator_loss,
             d_output_fn=None,  # the critic's scores are not probabilities
@@ -35,7 +36,8 @@ class WGAN(AdversarialModel):
 
     def discriminator_loss(self, real_images, fake_images, real_scores, fake_scores, labels):
         loss, logs = super().discriminator_loss(
-            real_images, fake_images, real_scores, fake_scores, labels)
+            real_images, fake_images, real_scores, fake_scores, labels
+        )
         # The critic's estimate of W(P_r, P_g) (up to the Lipschitz constant): -loss.
         return loss, {**logs, "wasserstein_estimate": -loss}
 
@@ -48,9 +50,16 @@ class WGAN(AdversarialModel):
 
 def build_wgan(config: RunConfig) -> WGAN:
     generator, critic = build_networks(config)
-    model = WGAN(generator, critic, latent_dim=config.latent_dim, d_steps=config.d_steps,
-                 g_steps=config.g_steps, seed=config.seed, name=config.variant,
-                 clip_value=config.extra.get("clip_value", 0.01))
+    model = WGAN(
+        generator,
+        critic,
+        latent_dim=config.latent_dim,
+        d_steps=config.d_steps,
+        g_steps=config.g_steps,
+        seed=config.seed,
+        name=config.variant,
+        clip_value=config.extra.get("clip_value", 0.01),
+    )
     # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3);
     # rho = 0.99 as in the authors' code (PyTorch's default alpha).
     rho = config.extra.get("rmsprop_rho", 0.99)

@@ -23,7 +23,8 @@ class WGANGP(AdversarialModel):
 
     def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
         super().compile(
-            d_optimizer, g_optimizer,
+            d_optimizer,
+            g_optimizer,
             d_loss_fn=losses.wasserstein_critic_loss,
             g_loss_fn=losses.wasserstein_generator_loss,
             d_output_fn=None,
@@ -36,7 +37,8 @@ class WGANGP(AdversarialModel):
         epsilon = self.sample_uniform(real_images.shape[0])  # one per sample, Uniform[0, 1]
         x_hat = losses.interpolate(real_images, fake_images, epsilon)
         penalty, gradient_norm = losses.gradient_penalty(
-            lambda x: self.discriminate(x, labels, training=True), x_hat)
+            lambda x: self.discriminate(x, labels, training=True), x_hat
+        )
         return critic_loss + self.gp_weight * penalty, {
             "wasserstein_estimate": -critic_loss,
             "gradient_penalty": penalty,
@@ -46,12 +48,23 @@ class WGANGP(AdversarialModel):
 
 def build_wgan_gp(config: RunConfig) -> WGANGP:
     generator, critic = build_networks(
-        config, discriminator_norm=config.extra.get("critic_norm", "layer"),
-        discriminator_bias=config.extra.get("critic_bias", True))
-    model = WGANGP(generator, critic, latent_dim=config.latent_dim, d_steps=config.d_steps,
-                   g_steps=config.g_steps, seed=config.seed, name=config.variant,
-                   gp_weight=config.extra.get("gp_weight", 10.0))
-    model.compile(d_optimizer=adam(config.d_learning_rate, config),
-                  g_optimizer=adam(config.g_learning_rate, config),
-                  jit_compile=config.jit_compile)
+        config,
+        discriminator_norm=config.extra.get("critic_norm", "layer"),
+        discriminator_bias=config.extra.get("critic_bias", True),
+    )
+    model = WGANGP(
+        generator,
+        critic,
+        latent_dim=config.latent_dim,
+        d_steps=config.d_steps,
+        g_steps=config.g_steps,
+        seed=config.seed,
+        name=config.variant,
+        gp_weight=config.extra.get("gp_weight", 10.0),
+    )
+    model.compile(
+        d_optimizer=adam(config.d_learning_rate, config),
+        g_optimizer=adam(config.g_learning_rate, config),
+        jit_compile=config.jit_compile,
+    )
     return model

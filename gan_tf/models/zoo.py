@@ -16,6 +16,7 @@ from gan_tf.errors import UsageError
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.models.factory import adam, build_networks
 
+
 def build_gan(config: RunConfig) -> AdversarialModel:
     """The original GAN (Goodfellow et al. 2014) or DCGAN (Radford et al. 2016): the core with
     the cross-entropy losses; `config.g_loss` picks minimax or non-saturating for G."""

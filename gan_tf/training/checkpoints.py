@@ -61,3 +61,29 @@ def restore_latest(manager: tf.train.CheckpointManager, path: str | None = None)
             f"({first_line[:200]}): use the settings it was trained with, or a new --workdir"
         ) from None
     return int(manager.checkpoint.step.numpy()) if hasattr(manager.checkpoint, "step") else 0
+
+
+def load_run(workdir: str | pathlib.Path, checkpoint: str | None = None):
+    """(model, config, step): a run's model rebuilt from its ``run.json``, with the weights of
+    ``checkpoint`` (a prefix such as ``RUN/checkpoints/ckpt-500``; default the latest).
+
+    Used by ``gan_tf.generate`` and ``gan_tf.evaluate``. Raises a UsageError when the workdir
+    holds no run, no checkpoint, or not the given one.
+    """
+    from gan_tf.config import RunConfig
+    from gan_tf.models.zoo import build_model
+
+    config = RunConfig.load(workdir)
+    if config is None:
+        raise UsageError(f"{workdir} holds no run (no run.json): pass a training --workdir")
+    model = build_model(config)
+    manager = checkpoint_manager(model, workdir)
+    if not (checkpoint or manager.latest_checkpoint):
+        raise UsageError(f"{workdir} has no checkpoint yet: train first")
+    if checkpoint and not tf.io.gfile.exists(f"{checkpoint}.index"):
+        raise UsageError(
+            f"no checkpoint {checkpoint} (no {checkpoint}.index): pass a prefix such as "
+            f"{manager.directory}/ckpt-<step>, or leave --checkpoint out for the latest"
+        )
+    step = restore_latest(manager, checkpoint)
+    return model, config, step

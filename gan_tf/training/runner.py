@@ -1,9 +1,11 @@
 """The training runner: wires a compiled model, a dataset and the callbacks into `fit`.
 
 # Resume.            restore the latest checkpoint of the workdir, if any
+# Evaluate (set-up). with --eval_every: feature networks and cached real statistics, before
+#                    any step (gan_tf.training.evaluation)
 # Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
 # Interrupted.       Ctrl-C saves a checkpoint at the current step before exiting
-# Finish.            final checkpoint and sample grid
+# Finish.            final checkpoint and sample grid (and evaluation, with --eval_every)
 """
 
 from __future__ import annotations
@@ -101,6 +103,13 @@ def train(
     if start_step:
         logging.info("resuming %s from step %d", workdir, start_step)
 
+    # Evaluate (set-up): networks and real statistics before the first step.
+    evaluation = None
+    if config.eval_every:
+        from gan_tf.training.evaluation import periodic_evaluation
+
+        evaluation = periodic_evaluation(model, config, workdir, writer, start_step)
+
     # Train.
     timer = _StepTimer()
     callbacks = [
@@ -110,6 +119,8 @@ def train(
         cb.PeriodicCheckpoint(start_step, config.checkpoint_every, manager),
         cb.ProgressLogger(start_step, config.log_every, config.train_steps),
     ]
+    if evaluation is not None:
+        callbacks.append(evaluation)
     begin = time.perf_counter()
     try:
         model.fit(
@@ -139,6 +150,8 @@ def train(
     ):
         manager.save(checkpoint_number=final_step)
     sample_path = samples.write(final_step)
+    if evaluation is not None and final_step > start_step:
+        evaluation.evaluate(final_step)  # The final generator is always evaluated.
     writer.flush()
     seconds = time.perf_counter() - begin
     steps_per_second = None

@@ -42,8 +42,14 @@ def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
     ],
 )
 def test_variant_refuses_bad_flags(variant, args, message, tmp_path, data_dir):
-    result = run_module(f"gan_tf.experiments.{variant}", *TINY, f"--data_dir={data_dir}",
-                        f"--workdir={tmp_path / 'run'}", "--train_steps=2", *args)
+    result = run_module(
+        f"gan_tf.experiments.{variant}",
+        *TINY,
+        f"--data_dir={data_dir}",
+        f"--workdir={tmp_path / 'run'}",
+        "--train_steps=2",
+        *args,
+    )
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -53,14 +59,21 @@ def test_generate_takes_a_label_for_cgan(tmp_path, data_dir):
     import tensorflow as tf
 
     workdir = tmp_path / "cgan"
-    trained = run_module("gan_tf.experiments.cgan", *TINY, f"--data_dir={data_dir}",
-                         f"--workdir={workdir}", "--train_steps=1")
+    trained = run_module(
+        "gan_tf.experiments.cgan",
+        *TINY,
+        f"--data_dir={data_dir}",
+        f"--workdir={workdir}",
+        "--train_steps=1",
+    )
     assert trained.returncode == 0, trained.stderr[-3000:]
     out = tmp_path / "sevens.png"
-    result = run_module("gan_tf.generate", f"--workdir={workdir}", "--label=7", "--num=8",
-                        f"--out={out}")
+    result = run_module(
+        "gan_tf.generate", f"--workdir={workdir}", "--label=7", "--num=8", f"--out={out}"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert tf.io.decode_png(out.read_bytes()).shape[-1] == 1
-    bad = run_module("gan_tf.generate", f"--workdir={workdir}", "--label=12",
-                     f"--out={tmp_path / 'x.png'}")
+    bad = run_module(
+        "gan_tf.generate", f"--workdir={workdir}", "--label=12", f"--out={tmp_path / 'x.png'}"
+    )
     assert bad.returncode != 0 and "below 10" in bad.stderr

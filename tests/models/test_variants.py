@@ -48,7 +48,8 @@ def test_wgan_critic_and_generator_losses_have_the_right_sign():
     assert float(losses.wasserstein_critic_loss(tf.constant([-1.0]), tf.constant([2.0]))) > 0
     # G's loss falls when the critic scores its samples higher.
     assert float(losses.wasserstein_generator_loss(tf.constant([5.0]))) < float(
-        losses.wasserstein_generator_loss(tf.constant([1.0])))
+        losses.wasserstein_generator_loss(tf.constant([1.0]))
+    )
 
 
 def test_wgan_gp_logs_the_closed_form_penalty_of_a_linear_critic():
@@ -63,7 +64,8 @@ def test_wgan_gp_logs_the_closed_form_penalty_of_a_linear_critic():
     assert history.history["gradient_penalty"][0] == pytest.approx((norm - 1) ** 2, rel=1e-4)
     critic_loss = -history.history["wasserstein_estimate"][0]
     assert history.history["d_loss"][0] == pytest.approx(
-        critic_loss + 10 * (norm - 1) ** 2, rel=1e-4, abs=1e-5)
+        critic_loss + 10 * (norm - 1) ** 2, rel=1e-4, abs=1e-5
+    )
 
 
 def test_wgan_gp_interpolation_coefficients_are_uniform_per_sample():
@@ -81,14 +83,23 @@ def test_lsgan_uses_least_squares_losses_on_linear_outputs():
     model.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
     real, fake = tf.constant([[0.5], [2.0]]), tf.constant([[0.0], [1.0]])
     assert float(model.d_loss_fn(real, fake)) == pytest.approx(
-        0.5 * ((0.5 - 1) ** 2 + (2 - 1) ** 2) / 2 + 0.5 * (0 + 1) / 2)
+        0.5 * ((0.5 - 1) ** 2 + (2 - 1) ** 2) / 2 + 0.5 * (0 + 1) / 2
+    )
     assert float(model.g_loss_fn(fake)) == pytest.approx(0.5 * (1 + 0) / 2)
     assert model.d_output_fn is None
 
 
 def cgan_config(**overrides):
-    values = dict(variant="cgan", dataset="mnist", image_size=28, channels=1, num_classes=10,
-                  base_filters=4, latent_dim=8, jit_compile=True)
+    values = dict(
+        variant="cgan",
+        dataset="mnist",
+        image_size=28,
+        channels=1,
+        num_classes=10,
+        base_filters=4,
+        latent_dim=8,
+        jit_compile=True,
+    )
     values.update(overrides)
     return RunConfig(**values)
 
@@ -115,8 +126,9 @@ def test_cgan_trains_under_xla_with_labels():
     model = build_model(cgan_config())
     images = tf.random.uniform([32, 28, 28, 1], -1, 1)
     labels = tf.range(32) % 10
-    data = tf.data.Dataset.from_tensor_slices((images, labels)).repeat().batch(
-        8, drop_remainder=True)
+    data = (
+        tf.data.Dataset.from_tensor_slices((images, labels)).repeat().batch(8, drop_remainder=True)
+    )
     history = model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
     assert isinstance(model, CGAN)

@@ -1,0 +1,246 @@
+"""Evaluate a trained run's generator against its dataset's test split.
+
+    python -m gan_tf.evaluate --workdir=runs/dcgan_mnist --metrics=fid,kid,is,pr,cs,fcd \
+        --num_samples=10000 [--checkpoint=runs/dcgan_mnist/checkpoints/ckpt-5000] \
+        [--inception_weights=fid_inception_v3_2015_12_05.npz] [--data_dir=... --manual_dir=...]
+
+The run's ``run.json`` rebuilds the model, the last checkpoint (or ``--checkpoint``) gives the
+weights; ``--num_samples`` images are generated from a fixed seed and compared with the first
+``--num_samples`` images of the test split (features of the real images are cached, see
+``gan_tf.metrics.real_stats``). Prints a table and writes ``RUN/eval/step_<N>.json`` (metrics
+of the same step, sample count and seed are merged into an existing file). Progress is logged.
+
+Metrics: ``fid``, ``kid``, ``pr`` (precision/recall) and ``is`` use the FID Inception network
+(``--inception_weights``, ``$GAN_TF_INCEPTION_WEIGHTS`` or ``python -m gan_tf.metrics.inception
+--download``); ``is`` is reported as unavailable with these weights, which have no logits.
+``cs`` and ``fcd`` (classifier score, Fréchet classifier distance) use the project's MNIST /
+Fashion-MNIST classifier that ships with gan_tf and need no Inception weights.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shlex
+import sys
+from typing import Any
+
+from absl import app, flags, logging
+
+from gan_tf.errors import UsageError
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+    """The command-line flags (defined by ``__main__`` only, so importing this is free)."""
+    flags.DEFINE_string("workdir", None, "A run's workdir (holding run.json and checkpoints/).")
+    flags.DEFINE_string("checkpoint", None, "A checkpoint prefix; default: the run's latest.")
+    flags.DEFINE_string(
+        "metrics", "fid,kid,is,pr", "Comma-separated metrics: fid, kid, is, pr, cs, fcd."
+    )
+    flags.DEFINE_integer(
+        "num_samples", 10_000, "Generated images, and real test images, to compare.", lower_bound=2
+    )
+    flags.DEFINE_integer("seed", 0, "Seed of the generator's noise.")
+    flags.DEFINE_string("split", None, "Real data split; default: the dataset's test split.")
+    flags.DEFINE_string(
+        "inception_weights",
+        None,
+        "FID Inception .npz; default $GAN_TF_INCEPTION_WEIGHTS, then "
+        "~/.cache/gan_tf/fid_inception_v3_2015_12_05.npz.",
+    )
+    flags.DEFINE_string("data_dir", None, "TFDS data directory; default: the run's.")
+    flags.DEFINE_string(
+        "manual_dir", None, "Folder with the dataset's archives; default: the run's."
+    )
+    flags.DEFINE_string(
+        "cache_dir",
+        None,
+        "Real-statistics cache root; default $GAN_TF_CACHE_DIR or ~/.cache/gan_tf.",
+    )
+    flags.DEFINE_string("out", None, "JSON output; default RUN/eval/step_<N>.json.")
+    flags.DEFINE_bool("jit_compile", True, "Compile generation and feature extraction with XLA.")
+    flags.mark_flag_as_required("workdir")
+
+
+# Rows of the table: value key, label, key of its ± column.
+ROWS = (
+    ("fid", "FID", None),
+    ("kid", "KID", "kid_std"),
+    ("is", "Inception Score", "is_std"),
+    ("precision", "precision", None),
+    ("recall", "recall", None),
+    ("cs", "classifier score", None),
+    ("fcd", "Fréchet classifier distance", None),
+)
+# Which rows a requested metric produces.
+METRIC_ROWS = {
+    "fid": ("fid",),
+    "kid": ("kid",),
+    "is": ("is",),
+    "pr": ("precision", "recall"),
+    "cs": ("cs",),
+    "fcd": ("fcd",),
+}
+
+
+def format_table(record: dict[str, Any]) -> str:
+    """The evaluation as a plain-text table."""
+    values, unavailable, reference = (
+        record["metrics"],
+        record["unavailable"],
+        record["reference"],
+    )
+    lines = [
+        f"{record['variant']} on {record['dataset']} ({record['split']} split), step "
+        f"{record['step']}: {record['num_samples']} generated vs {record['num_real']} real "
+        f"images, {record['seconds']:.1f} s",
+        f"{'metric':<30} {'value':>12} {'± std':>10}  note",
+    ]
+    for metric in record["requested"]:
+        if metric in unavailable:
+            label = next(label for key, label, _ in ROWS if key == METRIC_ROWS[metric][0])
+            lines.append(f"{label:<30} {'—':>12} {'':>10}  unavailable: {unavailable[metric]}")
+            continue
+        for key, label, std_key in ROWS:
+            if key not in METRIC_ROWS[metric] or key not in values:
+                continue
+            std = f"{values[std_key]:.6g}" if std_key and std_key in values else ""
+            note = f"real data: {reference[key]:.4g}" if key in reference else ""
+            lines.append(f"{label:<30} {values[key]:>12.6g} {std:>10}  {note}".rstrip())
+    return "\n".join(lines)
+
+
+def write_record(path: pathlib.Path, record: dict[str, Any]) -> pathlib.Path:
+    """Writes ``record`` as JSON; metrics already in ``path`` for the same step, checkpoint,
+    split, sample count and seed are kept (a later ``--metrics=cs`` adds to a FID record)."""
+    same = ("step", "checkpoint", "split", "num_samples", "seed")
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if all(old.get(k) == record[k] for k in same):
+            now_unavailable = record["unavailable"]
+            for field in ("metrics", "unavailable", "reference"):
+                record[field] = {**old.get(field, {}), **record[field]}
+            for metric in record["requested"]:  # Computed now: no longer unavailable.
+                if metric not in now_unavailable:
+                    record["unavailable"].pop(metric, None)
+            record["requested"] = list(
+                dict.fromkeys(old.get("requested", []) + record["requested"])
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def evaluate(
+    workdir: str,
+    metrics: str = "fid,kid,is,pr",
+    num_samples: int = 10_000,
+    checkpoint: str | None = None,
+    seed: int = 0,
+    split: str | None = None,
+    inception_weights: str | None = None,
+    data_dir: str | None = None,
+    manual_dir: str | None = None,
+    cache_dir: str | None = None,
+    out: str | None = None,
+    jit_compile: bool = True,
+    command: str | None = None,
+) -> tuple[str, pathlib.Path]:
+    """Evaluates a run (see the module docstring); returns (table, JSON path).
+
+    Raises:
+      UsageError: unknown metric, no run or checkpoint, missing Inception weights or data.
+    """
+    from gan_tf.metrics.evaluation import Evaluator, parse_metrics
+
+    names = parse_metrics(metrics)  # Cheapest check first.
+
+    import tensorflow as tf
+
+    from gan_tf.training.checkpoints import load_run
+
+    model, config, step = load_run(workdir, checkpoint)
+    checkpoint = checkpoint or tf.train.latest_checkpoint(
+        str(pathlib.Path(workdir) / "checkpoints")
+    )
+    evaluator = Evaluator(
+        names,
+        config.dataset,
+        config.image_size,
+        num_samples,
+        split=split,
+        data_dir=data_dir or config.data_dir,
+        manual_dir=manual_dir or config.manual_dir,
+        inception_weights=inception_weights,
+        cache_dir=cache_dir,
+        jit_compile=jit_compile,
+        log_every_s=10.0,
+    )
+    logging.info("evaluating %s at step %d: %s on %d samples", workdir, step, names, num_samples)
+    result = evaluator.evaluate_model(model, seed)
+    networks = {}
+    if evaluator.inception is not None:
+        networks["inception"] = str(evaluator.inception.weights_path)
+    if evaluator.classifier is not None:
+        networks["classifier"] = evaluator.classifier.cache_id
+    record = {
+        "workdir": str(workdir),
+        "variant": config.variant,
+        "dataset": config.dataset,
+        "split": evaluator.split,
+        "step": step,
+        "checkpoint": checkpoint,
+        "num_samples": result.num_fake,
+        "num_real": result.num_real,
+        "seed": seed,
+        "requested": names,
+        "metrics": result.values,
+        "unavailable": result.unavailable,
+        "reference": result.reference,
+        "seconds": round(result.seconds, 1),
+        "feature_networks": networks,
+        "command": command,
+    }
+    path = write_record(
+        pathlib.Path(out or pathlib.Path(workdir) / "eval" / f"step_{step}.json"), record
+    )
+    return format_table(json.loads(path.read_text())), path
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    logging.set_verbosity(logging.INFO)
+    try:
+        table, path = evaluate(
+            FLAGS.workdir,
+            FLAGS.metrics,
+            FLAGS.num_samples,
+            checkpoint=FLAGS.checkpoint,
+            seed=FLAGS.seed,
+            split=FLAGS.split,
+            inception_weights=FLAGS.inception_weights,
+            data_dir=FLAGS.data_dir,
+            manual_dir=FLAGS.manual_dir,
+            cache_dir=FLAGS.cache_dir,
+            out=FLAGS.out,
+            jit_compile=FLAGS.jit_compile,
+            command=shlex.join(["python", "-m", "gan_tf.evaluate", *sys.argv[1:]]),
+        )
+    except UsageError as error:
+        print(f"evaluate: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    print(table)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    define_flags()
+    app.run(main)
