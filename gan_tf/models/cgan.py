@@ -9,11 +9,15 @@ real labels for real and fake images in the D step, uniformly drawn labels in th
 
 from __future__ import annotations
 
-from gan_tf import losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.factory import adam, build_networks
+from gan_tf.models.factory import (
+    adam_optimizers,
+    build_networks,
+    core_arguments,
+    cross_entropy_losses,
+)
 
 
 class CGAN(AdversarialModel):
@@ -24,24 +28,16 @@ class CGAN(AdversarialModel):
 
 
 def build_cgan(config: RunConfig) -> CGAN:
-    if config.g_loss not in ("minimax", "non_saturating"):
-        raise UsageError(f"--g_loss must be minimax or non_saturating, got {config.g_loss!r}")
     generator, discriminator = build_networks(config)
     model = CGAN(
         generator,
         discriminator,
-        latent_dim=config.latent_dim,
+        **core_arguments(config),
         num_classes=config.num_classes,
-        d_steps=config.d_steps,
-        g_steps=config.g_steps,
-        seed=config.seed,
-        name=config.variant,
     )
     model.compile(
-        d_optimizer=adam(config.d_learning_rate, config),
-        g_optimizer=adam(config.g_learning_rate, config),
-        d_loss_fn=losses.minimax_discriminator_loss,
-        g_loss_fn=losses.GENERATOR_LOSSES[config.g_loss],
+        **adam_optimizers(config),
+        **cross_entropy_losses(config),
         jit_compile=config.jit_compile,
     )
     return model

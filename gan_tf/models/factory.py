@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 
+from gan_tf import losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.networks import dcgan as dcgan_networks
@@ -48,3 +51,33 @@ def build_networks(
 
 def adam(learning_rate: float, config: RunConfig) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
+
+
+def core_arguments(config: RunConfig) -> dict[str, Any]:
+    """The `AdversarialModel` arguments every noise-to-image variant takes from its config."""
+    return {
+        "latent_dim": config.latent_dim,
+        "d_steps": config.d_steps,
+        "g_steps": config.g_steps,
+        "seed": config.seed,
+        "name": config.variant,
+    }
+
+
+def adam_optimizers(config: RunConfig) -> dict[str, keras.optimizers.Optimizer]:
+    """`compile`'s d_optimizer and g_optimizer: Adam at each network's learning rate."""
+    return {
+        "d_optimizer": adam(config.d_learning_rate, config),
+        "g_optimizer": adam(config.g_learning_rate, config),
+    }
+
+
+def cross_entropy_losses(config: RunConfig) -> dict[str, Any]:
+    """`compile`'s losses for the cross-entropy GANs (Goodfellow et al. 2014): the minimax D
+    loss, and the minimax or non-saturating G loss that `config.g_loss` names."""
+    if config.g_loss not in ("minimax", "non_saturating"):
+        raise UsageError(f"--g_loss must be minimax or non_saturating, got {config.g_loss!r}")
+    return {
+        "d_loss_fn": losses.minimax_discriminator_loss,
+        "g_loss_fn": losses.GENERATOR_LOSSES[config.g_loss],
+    }

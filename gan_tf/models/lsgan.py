@@ -11,7 +11,11 @@ from __future__ import annotations
 from gan_tf import losses
 from gan_tf.config import RunConfig
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.factory import adam, build_networks
+from gan_tf.models.factory import (
+    adam_optimizers,
+    build_networks,
+    core_arguments,
+)
 
 
 class LSGAN(AdversarialModel):
@@ -31,15 +35,10 @@ def build_lsgan(config: RunConfig) -> LSGAN:
     model = LSGAN(
         generator,
         discriminator,
-        latent_dim=config.latent_dim,
-        d_steps=config.d_steps,
-        g_steps=config.g_steps,
-        seed=config.seed,
-        name=config.variant,
+        **core_arguments(config),
     )
     model.compile(
-        d_optimizer=adam(config.d_learning_rate, config),
-        g_optimizer=adam(config.g_learning_rate, config),
+        **adam_optimizers(config),
         jit_compile=config.jit_compile,
     )
     return model

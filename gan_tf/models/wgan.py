@@ -14,7 +14,10 @@ import tensorflow as tf
 from gan_tf import losses
 from gan_tf.config import RunConfig
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.factory import build_networks
+from gan_tf.models.factory import (
+    build_networks,
+    core_arguments,
+)
 
 
 class WGAN(AdversarialModel):
@@ -53,11 +56,7 @@ def build_wgan(config: RunConfig) -> WGAN:
     model = WGAN(
         generator,
         critic,
-        latent_dim=config.latent_dim,
-        d_steps=config.d_steps,
-        g_steps=config.g_steps,
-        seed=config.seed,
-        name=config.variant,
+        **core_arguments(config),
         clip_value=config.extra.get("clip_value", 0.01),
     )
     # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3);

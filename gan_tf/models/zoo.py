@@ -10,33 +10,29 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from gan_tf import losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.factory import adam, build_networks
+from gan_tf.models.factory import (
+    adam_optimizers,
+    build_networks,
+    core_arguments,
+    cross_entropy_losses,
+)
 
 
 def build_gan(config: RunConfig) -> AdversarialModel:
     """The original GAN (Goodfellow et al. 2014) or DCGAN (Radford et al. 2016): the core with
     the cross-entropy losses; `config.g_loss` picks minimax or non-saturating for G."""
-    if config.g_loss not in ("minimax", "non_saturating"):
-        raise UsageError(f"--g_loss must be minimax or non_saturating, got {config.g_loss!r}")
     generator, discriminator = build_networks(config)
     model = AdversarialModel(
         generator,
         discriminator,
-        latent_dim=config.latent_dim,
-        d_steps=config.d_steps,
-        g_steps=config.g_steps,
-        seed=config.seed,
-        name=config.variant,
+        **core_arguments(config),
     )
     model.compile(
-        d_optimizer=adam(config.d_learning_rate, config),
-        g_optimizer=adam(config.g_learning_rate, config),
-        d_loss_fn=losses.minimax_discriminator_loss,
-        g_loss_fn=losses.GENERATOR_LOSSES[config.g_loss],
+        **adam_optimizers(config),
+        **cross_entropy_losses(config),
         jit_compile=config.jit_compile,
     )
     return model
