@@ -21,7 +21,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from gan_tf.metrics.inception import InceptionFeatureExtractor
 
 flags.DEFINE_integer("num", 1000, "Images to time.", lower_bound=1)
-flags.DEFINE_string("weights", None, "FID Inception .npz (default: $GAN_TF_INCEPTION_WEIGHTS or the download cache).")
+flags.DEFINE_string(
+    "weights",
+    None,
+    "FID Inception .npz (default: $GAN_TF_INCEPTION_WEIGHTS or the download cache).",
+)
 
 
 def main(argv: list[str]) -> None:
