@@ -7,6 +7,8 @@ searched and what to do.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import pathlib
 import socket
@@ -80,20 +82,11 @@ def load_builder(
         return builder
     manual = resolve_manual_dir(manual_dir, spec)
     if manual or spec.packaged or network_available():
-        config = None
-        if manual:
-            # TFDS names the extraction of a manual archive after its file name alone, so
-            # MNIST's and Fashion-MNIST's identically named archives would share one extracted
-            # file and the second dataset would silently get the first one's images: each
-            # dataset extracts into its own folder.
-            extract_dir = (
-                pathlib.Path(data_dir or default_data_dir()).expanduser()
-                / "downloads"
-                / "extracted"
-                / spec.tfds_name.replace("/", "_")
-            )
-            config = tfds.download.DownloadConfig(manual_dir=manual, extract_dir=str(extract_dir))
-        builder.download_and_prepare(download_config=config)
+        with _preparation_lock(spec, data_dir):
+            # Another process may have prepared it while this one waited for the lock.
+            builder = tfds.builder(spec.tfds_name, data_dir=data_dir)
+            if not builder.is_prepared():
+                _prepare(builder, spec, data_dir, manual)
         return builder
     if _readable(builder, spec):  # e.g. under tfds.testing.mock_data, which fakes the data
         return builder
@@ -104,6 +97,44 @@ def load_builder(
         f"{manual_dir or 'no --manual_dir given'}), or --data_dir=<folder where TFDS prepared it>, "
         "or run once with internet access"
     )
+
+
+@contextlib.contextmanager
+def _preparation_lock(spec: DatasetSpec, data_dir: str | None):
+    """Holds an exclusive lock on `<data_dir>/<dataset>.prepare.lock` while a dataset is prepared.
+
+    Two runs started together (e.g. two experiments in parallel on a fresh machine) would
+    otherwise both write TFDS's one `incomplete.*` folder, and one fails halfway.
+    """
+    root = pathlib.Path(data_dir or default_data_dir()).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    lock_path = root / f"{spec.tfds_name.replace('/', '_')}.prepare.lock"
+    with open(lock_path, "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _prepare(
+    builder: tfds.core.DatasetBuilder, spec: DatasetSpec, data_dir: str | None, manual: str | None
+) -> None:
+    """Prepares `builder`'s data from `manual` archives, or by downloading."""
+    config = None
+    if manual:
+        # TFDS names the extraction of a manual archive after its file name alone, so
+        # MNIST's and Fashion-MNIST's identically named archives would share one extracted
+        # file and the second dataset would silently get the first one's images: each
+        # dataset extracts into its own folder.
+        extract_dir = (
+            pathlib.Path(data_dir or default_data_dir()).expanduser()
+            / "downloads"
+            / "extracted"
+            / spec.tfds_name.replace("/", "_")
+        )
+        config = tfds.download.DownloadConfig(manual_dir=manual, extract_dir=str(extract_dir))
+    builder.download_and_prepare(download_config=config)
 
 
 def _readable(builder: tfds.core.DatasetBuilder, spec: DatasetSpec) -> bool:
