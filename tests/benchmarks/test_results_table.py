@@ -1,0 +1,86 @@
+"""The results table: flags, a run's row from its files, the Markdown it renders."""
+
+import json
+
+import pytest
+from absl import app, flags
+
+from benchmarks import results_table
+
+FLAGS = flags.FLAGS
+
+
+@pytest.fixture(autouse=True)
+def parsed_flags():
+    FLAGS(["results_table", "--manual_dir=../shared/data", "--num_samples=10000"])
+    yield
+    FLAGS.unparse_flags()
+
+
+def make_run(root, variant, dataset, step, metrics, seconds=None):
+    workdir = root / f"{variant}_{dataset}"
+    (workdir / "eval").mkdir(parents=True)
+    (workdir / "samples").mkdir()
+    (workdir / "checkpoints").mkdir()
+    (workdir / "run.json").write_text(json.dumps({"train_steps": step}))
+    (workdir / "checkpoints" / "checkpoint").write_text(
+        f'model_checkpoint_path: "ckpt-{step}"\nall_model_checkpoint_paths: "ckpt-{step}"\n'
+    )
+    for s in (step // 2, step):
+        (workdir / "samples" / f"step_{s:07d}.png").write_bytes(f"png {s}".encode())
+    record = {"step": step, "metrics": metrics, "command": "python -m gan_tf.evaluate --x"}
+    (workdir / "eval" / f"step_{step}.json").write_text(json.dumps(record))
+    # An older evaluation, which the table must not pick.
+    (workdir / "eval" / f"step_{step // 2}.json").write_text(
+        json.dumps({**record, "step": step // 2, "metrics": {"fid": 999.0}})
+    )
+    if seconds is not None:
+        results_table.add_wall_time(workdir, seconds)
+    return workdir
+
+
+def test_steps_overrides_and_their_errors():
+    steps = results_table.parse_steps(["wgan=10", "dcgan=7"])
+    assert steps["wgan"] == 10 and steps["dcgan"] == 7
+    assert steps["gan"] == results_table.DEFAULT_STEPS["gan"]
+    for bad in ("wgan", "wgan=0", "wgan=x", "stylegan=5"):
+        with pytest.raises(app.UsageError, match="variant=N"):
+            results_table.parse_steps([bad])
+
+
+def test_wall_time_adds_up_over_sessions_and_the_checkpoint_step_is_read(tmp_path):
+    workdir = make_run(tmp_path, "dcgan", "mnist", 3000, {"fid": 1.0}, seconds=60.0)
+    results_table.add_wall_time(workdir, 30.5)
+    assert json.loads((workdir / "wall_time.json").read_text()) == {"train_seconds": 90.5}
+    assert results_table.checkpoint_step(workdir) == 3000
+    assert results_table.checkpoint_step(tmp_path / "absent") == 0
+
+
+def test_table_holds_the_newest_evaluation_of_every_run_with_grid_and_commands(tmp_path):
+    runs = tmp_path / "runs"
+    metrics = {"fid": 12.345, "kid": 0.0123, "kid_std": 0.0004, "cs": 8.5, "fcd": 3.25}
+    make_run(runs, "wgan_gp", "fashion_mnist", 2000, metrics, seconds=1200.0)
+    make_run(runs, "dcgan", "mnist", 5000, {"fid": 7.5}, seconds=600.0)
+    (runs / "lsgan_mnist").mkdir()  # Trained but not evaluated: left out.
+    out = tmp_path / "experiments" / "results.md"
+
+    rows = results_table.write_table(runs, out)
+
+    assert [(r.variant, r.dataset) for r in rows] == [
+        ("dcgan", "mnist"),
+        ("wgan_gp", "fashion_mnist"),
+    ]
+    table = out.read_text()
+    assert (
+        "| dcgan | mnist | 5,000 | 10.0 min | 7.50 | — | — | — | [grid](results/dcgan_mnist.png) |"
+        in table
+    )
+    assert (
+        "| wgan_gp | fashion_mnist | 2,000 | 20.0 min | 12.35 | 12.30 ± 0.40 | 8.50 | 3.25 |"
+        in table
+    )
+    assert "999" not in table
+    # The newest grid is copied beside the table.
+    assert (out.parent / "results" / "dcgan_mnist.png").read_bytes() == b"png 5000"
+    assert "--train_steps=5000" in table and "--manual_dir=../shared/data" in table
+    assert "python -m gan_tf.evaluate --x" in table
