@@ -46,28 +46,17 @@ DEFAULT_STEPS = {
     "cgan": 5_000,
 }
 
-flags.DEFINE_list("variants", list(VARIANTS), "Variants to train and evaluate.")
-flags.DEFINE_list("datasets", list(DATASETS), "Datasets (each with a test split).")
-flags.DEFINE_list(
-    "steps",
-    [],
-    "Overrides of the training iterations as variant=N (defaults: "
-    + ", ".join(f"{k}={v}" for k, v in DEFAULT_STEPS.items())
-    + ").",
-)
-flags.DEFINE_string("runs_root", "runs/results", "Where the runs' workdirs go.")
-flags.DEFINE_string("out", "experiments/results.md", "The Markdown table; grids go beside it.")
-flags.DEFINE_string("manual_dir", None, "Folder with the datasets' original archives.")
-flags.DEFINE_string("data_dir", None, "TFDS data directory.")
-flags.DEFINE_string("inception_weights", None, "The FID Inception .npz (for fid, kid, pr).")
-flags.DEFINE_string("metrics", "fid,kid,cs,fcd", "Metrics passed to gan_tf.evaluate.")
-flags.DEFINE_integer("num_samples", 10_000, "Generated and real images per evaluation.")
-flags.DEFINE_bool(
-    "jit_compile",
-    False,
-    "Train with XLA (off by default: on CPU the XLA step is slower, see README).",
-)
-flags.DEFINE_bool("render_only", False, "Only rewrite the table from the runs found.")
+
+@dataclasses.dataclass
+class Settings:
+    """What the commands and the table need from the flags."""
+
+    manual_dir: str | None = None
+    data_dir: str | None = None
+    inception_weights: str | None = None
+    metrics: str = "fid,kid,cs,fcd"
+    num_samples: int = 10_000
+    jit_compile: bool = False
 
 
 @dataclasses.dataclass
@@ -84,6 +73,33 @@ class Row:
     grid: str | None
 
 
+def define_flags() -> None:
+    """The command-line flags (defined by ``__main__`` only: other benchmarks define flags of
+    the same names, and tests import several benchmarks into one process)."""
+    flags.DEFINE_list("variants", list(VARIANTS), "Variants to train and evaluate.")
+    flags.DEFINE_list("datasets", list(DATASETS), "Datasets (each with a test split).")
+    flags.DEFINE_list(
+        "steps",
+        [],
+        "Overrides of the training iterations as variant=N (defaults: "
+        + ", ".join(f"{k}={v}" for k, v in DEFAULT_STEPS.items())
+        + ").",
+    )
+    flags.DEFINE_string("runs_root", "runs/results", "Where the runs' workdirs go.")
+    flags.DEFINE_string("out", "experiments/results.md", "The Markdown table; grids go beside it.")
+    flags.DEFINE_string("manual_dir", None, "Folder with the datasets' original archives.")
+    flags.DEFINE_string("data_dir", None, "TFDS data directory.")
+    flags.DEFINE_string("inception_weights", None, "The FID Inception .npz (for fid, kid, pr).")
+    flags.DEFINE_string("metrics", "fid,kid,cs,fcd", "Metrics passed to gan_tf.evaluate.")
+    flags.DEFINE_integer("num_samples", 10_000, "Generated and real images per evaluation.")
+    flags.DEFINE_bool(
+        "jit_compile",
+        False,
+        "Train with XLA (off by default: on CPU the XLA step is slower, see README).",
+    )
+    flags.DEFINE_bool("render_only", False, "Only rewrite the table from the runs found.")
+
+
 def parse_steps(overrides: list[str]) -> dict[str, int]:
     """DEFAULT_STEPS with `variant=N` overrides applied; raises app.UsageError on bad input."""
     steps = dict(DEFAULT_STEPS)
@@ -98,7 +114,9 @@ def parse_steps(overrides: list[str]) -> dict[str, int]:
     return steps
 
 
-def train_command(variant: str, dataset: str, workdir: pathlib.Path, steps: int) -> list[str]:
+def train_command(
+    settings: Settings, variant: str, dataset: str, workdir: pathlib.Path, steps: int
+) -> list[str]:
     command = [
         "python",
         "-m",
@@ -106,28 +124,28 @@ def train_command(variant: str, dataset: str, workdir: pathlib.Path, steps: int)
         f"--dataset={dataset}",
         f"--workdir={workdir}",
         f"--train_steps={steps}",
-        "--jit_compile" if FLAGS.jit_compile else "--nojit_compile",
+        "--jit_compile" if settings.jit_compile else "--nojit_compile",
     ]
-    if FLAGS.manual_dir:
-        command.append(f"--manual_dir={FLAGS.manual_dir}")
-    if FLAGS.data_dir:
-        command.append(f"--data_dir={FLAGS.data_dir}")
+    if settings.manual_dir:
+        command.append(f"--manual_dir={settings.manual_dir}")
+    if settings.data_dir:
+        command.append(f"--data_dir={settings.data_dir}")
     return command
 
 
-def eval_command(workdir: pathlib.Path) -> list[str]:
+def eval_command(settings: Settings, workdir: pathlib.Path) -> list[str]:
     command = [
         "python",
         "-m",
         "gan_tf.evaluate",
         f"--workdir={workdir}",
-        f"--metrics={FLAGS.metrics}",
-        f"--num_samples={FLAGS.num_samples}",
+        f"--metrics={settings.metrics}",
+        f"--num_samples={settings.num_samples}",
     ]
-    if FLAGS.inception_weights:
-        command.append(f"--inception_weights={FLAGS.inception_weights}")
-    if FLAGS.manual_dir:
-        command.append(f"--manual_dir={FLAGS.manual_dir}")
+    if settings.inception_weights:
+        command.append(f"--inception_weights={settings.inception_weights}")
+    if settings.manual_dir:
+        command.append(f"--manual_dir={settings.manual_dir}")
     return command
 
 
@@ -167,7 +185,9 @@ def latest_grid(workdir: pathlib.Path) -> pathlib.Path | None:
     return grids[-1] if grids else None
 
 
-def collect_row(variant: str, dataset: str, workdir: pathlib.Path) -> Row | None:
+def collect_row(
+    settings: Settings, variant: str, dataset: str, workdir: pathlib.Path
+) -> Row | None:
     """The table row of a run: its newest evaluation, wall time and commands; None without
     an evaluation."""
     evaluations = sorted(
@@ -185,7 +205,7 @@ def collect_row(variant: str, dataset: str, workdir: pathlib.Path) -> Row | None
         train_seconds=json.loads(timing.read_text())["train_seconds"] if timing.is_file() else None,
         metrics=record["metrics"],
         train_command=shlex.join(
-            train_command(variant, dataset, workdir, int(config["train_steps"]))
+            train_command(settings, variant, dataset, workdir, int(config["train_steps"]))
         ),
         eval_command=record.get("command"),
         grid=None,
@@ -232,7 +252,7 @@ def render(rows: list[Row], num_samples: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_table(runs_root: pathlib.Path, out: pathlib.Path) -> list[Row]:
+def write_table(settings: Settings, runs_root: pathlib.Path, out: pathlib.Path) -> list[Row]:
     """Rewrites `out` from every evaluated run under `runs_root` (all variants and datasets,
     not only this invocation's), copying each run's last grid beside it."""
     grids_dir = out.parent / "results"
@@ -240,7 +260,7 @@ def write_table(runs_root: pathlib.Path, out: pathlib.Path) -> list[Row]:
     for dataset in DATASETS:
         for variant in VARIANTS:
             workdir = runs_root / f"{variant}_{dataset}"
-            row = collect_row(variant, dataset, workdir)
+            row = collect_row(settings, variant, dataset, workdir)
             if row is None:
                 continue
             grid = latest_grid(workdir)
@@ -251,7 +271,7 @@ def write_table(runs_root: pathlib.Path, out: pathlib.Path) -> list[Row]:
                 row.grid = str(target.relative_to(out.parent))
             rows.append(row)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(rows, FLAGS.num_samples))
+    out.write_text(render(rows, settings.num_samples))
     return rows
 
 
@@ -266,6 +286,14 @@ def main(argv: list[str]) -> None:
     unknown = sorted(set(FLAGS.datasets) - set(DATASETS))
     if unknown:
         raise app.UsageError(f"unknown datasets {unknown}: choose from {', '.join(DATASETS)}")
+    settings = Settings(
+        manual_dir=FLAGS.manual_dir,
+        data_dir=FLAGS.data_dir,
+        inception_weights=FLAGS.inception_weights,
+        metrics=FLAGS.metrics,
+        num_samples=FLAGS.num_samples,
+        jit_compile=FLAGS.jit_compile,
+    )
     out = pathlib.Path(FLAGS.out)
     runs_root = pathlib.Path(FLAGS.runs_root)
     if not FLAGS.render_only:
@@ -276,16 +304,17 @@ def main(argv: list[str]) -> None:
                 logging.info("training %s on %s for %d steps", variant, dataset, steps[variant])
                 before = checkpoint_step(workdir)
                 seconds = run_logged(
-                    train_command(variant, dataset, workdir, steps[variant]), log_path
+                    train_command(settings, variant, dataset, workdir, steps[variant]), log_path
                 )
                 if checkpoint_step(workdir) > before:  # Count only sessions that trained.
                     add_wall_time(workdir, seconds)
                 logging.info("evaluating %s on %s", variant, dataset)
-                run_logged(eval_command(workdir), log_path)
-                rows = write_table(runs_root, out)
-    rows = write_table(runs_root, out)
+                run_logged(eval_command(settings, workdir), log_path)
+                rows = write_table(settings, runs_root, out)
+    rows = write_table(settings, runs_root, out)
     print(f"wrote {out} ({len(rows)} runs)")
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -3,18 +3,11 @@
 import json
 
 import pytest
-from absl import app, flags
+from absl import app
 
 from benchmarks import results_table
 
-FLAGS = flags.FLAGS
-
-
-@pytest.fixture(autouse=True)
-def parsed_flags():
-    FLAGS(["results_table", "--manual_dir=../shared/data", "--num_samples=10000"])
-    yield
-    FLAGS.unparse_flags()
+SETTINGS = results_table.Settings(manual_dir="../shared/data", num_samples=10_000)
 
 
 def make_run(root, variant, dataset, step, metrics, seconds=None):
@@ -64,7 +57,7 @@ def test_table_holds_the_newest_evaluation_of_every_run_with_grid_and_commands(t
     (runs / "lsgan_mnist").mkdir()  # Trained but not evaluated: left out.
     out = tmp_path / "experiments" / "results.md"
 
-    rows = results_table.write_table(runs, out)
+    rows = results_table.write_table(SETTINGS, runs, out)
 
     assert [(r.variant, r.dataset) for r in rows] == [
         ("dcgan", "mnist"),
