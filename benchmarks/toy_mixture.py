@@ -73,8 +73,11 @@ flags.DEFINE_integer("num_samples", 10_000, "Generated samples evaluated per run
 flags.DEFINE_integer("batch_size", 256, "Real and generated points per update.", 1)
 flags.DEFINE_integer("latent_dim", 2, "Size of the noise vector z.", 1)
 flags.DEFINE_list("hidden_units", ["128", "128", "128"], "Hidden layer widths of G and D.")
-flags.DEFINE_string("out", "experiments/toy_mixture.md", "The Markdown table; the .png beside.")
-flags.DEFINE_bool("jit_compile", True, "XLA-compile the training steps.")
+# `out` and `jit_compile` are also flags of benchmarks/translation.py (see there).
+flags.DEFINE_string(
+    "out", "experiments/toy_mixture.md", "The Markdown table; the .png beside.", allow_override=True
+)
+flags.DEFINE_bool("jit_compile", True, "XLA-compile the training steps.", allow_override=True)
 
 MODULE = "benchmarks.toy_mixture"
 

@@ -166,10 +166,14 @@ def _finish(
     augment: Callable | None = None,
 ) -> tf.data.Dataset:
     """Cache decoded examples, shuffle, repeat, then (augment with per-example stateless seeds
-    and) batch with a fixed batch size so that a compiled step traces once."""
+    and) batch with a fixed batch size so that a compiled step traces once.
+
+    Only repeated (training) streams are cached: a single held-out pass gains nothing from a
+    cache, and one read partly (a sample grid's first batch, an evaluation of N images) would
+    make tf.data discard it with a warning each time."""
     if batch_size <= 0:
         raise UsageError(f"--batch_size must be positive, got {batch_size}")
-    if cacheable:
+    if cacheable and repeat:
         ds = ds.cache()
     if shuffle:
         # Decoded 128x128 faces are large: a smaller buffer for datasets kept on disk.

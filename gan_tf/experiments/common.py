@@ -3,6 +3,11 @@
 An experiment module (`gan_tf/experiments/<variant>.py`) defines its own model flags, then calls
 `define_common_flags` with its paper's defaults and `run_main` with a function that turns the
 parsed flags into the variant's `extra` settings.
+
+Scaling flags: `--mixed_precision=float16|bfloat16` (`gan_tf.training.precision`) and
+`--strategy=default|mirrored|multi_worker|tpu` (`gan_tf.training.distribute`; `--batch_size` is
+the global batch). `$GAN_TF_LOGICAL_CPUS=N` splits the CPU into N logical devices before
+TensorFlow starts, so `--strategy=mirrored` runs N replicas on a machine without GPUs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from absl import app, flags, logging
 from gan_tf.config import RunConfig
 from gan_tf.data import get_dataset_spec, image_pipeline, resolve_image_size
 from gan_tf.errors import UsageError
+from gan_tf.training.precision import canonical_precision
 
 FLAGS = flags.FLAGS
 
@@ -57,7 +63,11 @@ def define_common_flags(**defaults: Any) -> None:
         lower_bound=1,
     )
     flags.DEFINE_integer(
-        "batch_size", d["batch_size"], "Images per discriminator step.", lower_bound=1
+        "batch_size",
+        d["batch_size"],
+        "Images per discriminator step, over all replicas (the global batch): with N replicas "
+        "each gets batch_size / N, so N must divide it.",
+        lower_bound=1,
     )
     flags.DEFINE_integer(
         "train_steps",
@@ -112,7 +122,24 @@ def define_common_flags(**defaults: Any) -> None:
         "<dataset>/ sub-folder), for preparing it without network.",
     )
     flags.DEFINE_integer("seed", 0, "Seed of the parameters, the noise and the data order.")
-    flags.DEFINE_bool("jit_compile", True, "Compile each training step with XLA.")
+    flags.DEFINE_bool(
+        "jit_compile",
+        True,
+        "Compile each training step with XLA (turned off with a warning on more than one "
+        "replica: Keras cannot compile a multi-replica step).",
+    )
+    flags.DEFINE_string(
+        "mixed_precision",
+        "float32",
+        "float16 (loss-scaled) or bfloat16: networks compute in 16 bits, weights, losses and "
+        "the gradient penalty stay float32; float32 (or none): no mixed precision.",
+    )
+    flags.DEFINE_string(
+        "strategy",
+        "default",
+        "default (one device), mirrored (all GPUs of this machine, else the logical CPUs of "
+        "$GAN_TF_LOGICAL_CPUS), multi_worker (the machines of $TF_CONFIG) or tpu.",
+    )
     flags.DEFINE_integer(
         "sample_every",
         d["sample_every"],
@@ -199,6 +226,8 @@ def config_from_flags(
         beta_2=FLAGS.beta_2,
         seed=FLAGS.seed,
         jit_compile=FLAGS.jit_compile,
+        mixed_precision=canonical_precision(FLAGS.mixed_precision),
+        strategy=FLAGS.strategy,
         sample_every=FLAGS.sample_every,
         checkpoint_every=FLAGS.checkpoint_every,
         log_every=FLAGS.log_every,
@@ -212,18 +241,38 @@ def config_from_flags(
     )
 
 
-def run(config: RunConfig, workdir: str, make_dataset: Callable[[RunConfig], Any] | None = None):
+def run(
+    config: RunConfig,
+    workdir: str,
+    make_dataset: Callable[[RunConfig], Any] | None = None,
+    strategy: Any = None,
+):
     """Builds the data pipeline and the model of `config` and trains it in `workdir`.
 
     `make_dataset(config)` replaces the default image pipeline (translation models need paired,
-    unpaired or multi-domain data)."""
+    unpaired or multi-domain data). `strategy`: the tf.distribute strategy, made from
+    `config.strategy` when not given (`run_main` makes it before anything else touches
+    TensorFlow, as multi-worker training requires)."""
     # Imported here so that `--helpfull` and flag errors answer without loading TensorFlow.
     import keras
 
     from gan_tf.models.zoo import build_model
+    from gan_tf.training import distribute
     from gan_tf.training.runner import check_workdir, train
 
     check_workdir(pathlib.Path(workdir), config)
+    if strategy is None:
+        strategy = distribute.make_strategy(config.strategy)
+    distribute.check_global_batch(config.batch_size, strategy)
+    replicas = strategy.num_replicas_in_sync
+    logging.info(
+        "strategy %s: %d replica(s); global batch %d, %d per replica; precision %s",
+        config.strategy,
+        replicas,
+        config.batch_size,
+        config.batch_size // replicas,
+        config.mixed_precision,
+    )
     keras.utils.set_random_seed(config.seed)
     if make_dataset is not None:
         dataset = make_dataset(config)
@@ -238,8 +287,20 @@ def run(config: RunConfig, workdir: str, make_dataset: Callable[[RunConfig], Any
             manual_dir=config.manual_dir,
             seed=config.seed,
         )
-    model = build_model(config)
-    return train(model, dataset, config, workdir)
+    model = build_model(config, strategy)
+    return train(model, distribute.dataset_for(dataset, strategy), config, workdir)
+
+
+def make_strategy_from_flags():
+    """Checks the scaling flags, splits the CPU as `$GAN_TF_LOGICAL_CPUS` asks and makes the
+    `--strategy`: all before anything else starts TensorFlow (logical devices and multi-worker
+    collectives can only be configured then)."""
+    from gan_tf.training import distribute
+
+    canonical_precision(FLAGS.mixed_precision)
+    distribute.check_strategy_name(FLAGS.strategy)
+    distribute.configure_logical_cpus()
+    return distribute.make_strategy(FLAGS.strategy)
 
 
 def run_main(
@@ -254,8 +315,9 @@ def run_main(
             raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
         logging.set_verbosity(logging.INFO)
         try:
+            strategy = make_strategy_from_flags()
             config = make_config()
-            run(config, FLAGS.workdir, make_dataset)
+            run(config, FLAGS.workdir, make_dataset, strategy)
         except UsageError as e:
             print(f"{variant}: error: {e}", file=sys.stderr)
             sys.exit(2)

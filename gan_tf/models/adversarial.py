@@ -15,19 +15,29 @@ images), so each critic step sees fresh real samples as in the papers' algorithm
 Randomness inside the step comes from stateless TF ops seeded by (seed, step, draw site), so a
 step is a pure function of its inputs and state: it compiles with XLA, traces once and resumes
 deterministically. Under tf.distribute each replica keeps its slice of the global draw, so N
-replicas train exactly like one device with the same global batch.
+replicas train exactly like one device with the same global batch (with d_steps > 1 the N
+replicas' data slices are cut from the global batch differently, so the real images of each
+critic step differ from a one-device run's; see `gan_tf.training.distribute`).
+
+Mixed precision (`gan_tf.training.precision`): the networks may compute in float16 or bfloat16;
+`generate` and `discriminate` cast their outputs to float32, so losses, penalties and logs are
+float32, and with float16 both optimizers are wrapped in Keras's `LossScaleOptimizer` at
+`compile` (`gan_tf.models.updates` scales the losses and applies the gradients).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import keras
 import tensorflow as tf
-from absl import logging
 
 from gan_tf import losses as gan_losses
+from gan_tf.models import updates
+from gan_tf.training import distribute, precision
+from gan_tf.training.checkpoints import optimizer_entries
 
 Logs = dict[str, tf.Tensor]
 
@@ -37,7 +47,7 @@ Logs = dict[str, tf.Tensor]
 RNG = "philox"
 
 
-class AdversarialModel(keras.Model):
+class AdversarialModel(distribute.BuiltBeforeFit, keras.Model):
     """A generator, a discriminator, their optimizers and the alternating GAN update.
 
     Args:
@@ -73,17 +83,7 @@ class AdversarialModel(keras.Model):
         self.g_steps = g_steps
         self.seed = seed
         # Training iterations done so far; checkpointed, and part of every random seed.
-        # Every replica counts the same steps, so each keeps its own copy ("on read": no
-        # cross-device update inside the step, which XLA could not compile) and reading it
-        # outside the step takes the first replica's.
-        self.step = keras.Variable(
-            0,
-            dtype="int64",
-            trainable=False,
-            name="step",
-            synchronization="on_read",
-            aggregation="only_first_replica",
-        )
+        self.step = updates.step_counter()
         # Draw-site counter; thread-local because MirroredStrategy traces each replica's step
         # in its own thread, and the replicas must number their draw sites alike.
         object.__setattr__(self, "_trace_state", threading.local())
@@ -109,18 +109,18 @@ class AdversarialModel(keras.Model):
         d_output_fn: maps raw scores to the quantity logged as `d_real` / `d_fake` (sigmoid
           for the cross-entropy losses, so they read as D's probability of "real"; None logs
           the raw scores, as for a Wasserstein critic or a least-squares discriminator).
+
+        Call it in the strategy scope the model was built in. With more than one replica,
+        `jit_compile` is turned off with a warning (`distribute.jit_compile_for`). An optimizer
+        of a network that computes in float16 is wrapped in a `LossScaleOptimizer`.
         """
-        if kwargs.get("jit_compile") and self.distribute_strategy.num_replicas_in_sync > 1:
-            # Keras compiles the whole multi-device `strategy.run` as one XLA cluster, which XLA
-            # cannot place across devices; each replica's step then runs as a TF graph instead.
-            logging.warning(
-                "jit_compile is not supported by Keras across %d replicas: steps run without XLA",
-                self.distribute_strategy.num_replicas_in_sync,
+        if "jit_compile" in kwargs:
+            kwargs["jit_compile"] = distribute.jit_compile_for(
+                kwargs["jit_compile"], self.distribute_strategy
             )
-            kwargs["jit_compile"] = False
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
+        self.d_optimizer = precision.with_loss_scaling(d_optimizer, [self.discriminator])
+        self.g_optimizer = precision.with_loss_scaling(g_optimizer, [self.generator])
         self.d_loss_fn = d_loss_fn
         self.g_loss_fn = g_loss_fn
         self.d_output_fn = d_output_fn
@@ -136,6 +136,16 @@ class AdversarialModel(keras.Model):
         ):
             if not optimizer.built:
                 optimizer.build(network.trainable_variables)
+
+    def checkpoint_objects(self) -> dict[str, Any]:
+        """What a checkpoint holds (`gan_tf.training.checkpoints`): both networks, both
+        optimizers (and their loss scales under float16) and the step."""
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            **optimizer_entries(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer),
+            "step": self.step,
+        }
 
     @property
     def conditional(self) -> bool:
@@ -196,7 +206,8 @@ class AdversarialModel(keras.Model):
     # --- Network calls, with or without labels ---------------------------------------------------
 
     def generate(self, z: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False):
-        return self.generator([z, labels] if self.conditional else z, training=training)
+        images = self.generator([z, labels] if self.conditional else z, training=training)
+        return tf.cast(images, tf.float32)  # real and fake images alike float32
 
     def discriminate(
         self, images: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False
@@ -239,7 +250,7 @@ class AdversarialModel(keras.Model):
             g_logs = self.generator_step(batch)
 
         self.step.assign_add(1)
-        return {**d_logs, **g_logs}
+        return distribute.keras_reducible({**d_logs, **g_logs})
 
     def discriminator_step(self, real_images: tf.Tensor, labels: tf.Tensor | None) -> Logs:
         batch = real_images.shape[0]
@@ -251,16 +262,17 @@ class AdversarialModel(keras.Model):
             loss, extra_logs = self.discriminator_loss(
                 real_images, fake_images, real_scores, fake_scores, labels
             )
-            scaled_loss = loss / self.distribute_strategy.num_replicas_in_sync
+            differentiated = updates.replica_loss(loss, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        gradients = tape.gradient(scaled_loss, variables)
-        self.d_optimizer.apply(gradients, variables)
+        gradient_norm = updates.apply_gradients(
+            self.d_optimizer, tape.gradient(differentiated, variables), variables
+        )
         self.after_discriminator_update()
         return {
             "d_loss": loss,
             "d_real": self._mean_output(real_scores),
             "d_fake": self._mean_output(fake_scores),
-            "d_grad_norm": self._gradient_norm(gradients),
+            "d_grad_norm": gradient_norm,
             **extra_logs,
         }
 
@@ -271,19 +283,15 @@ class AdversarialModel(keras.Model):
             fake_images = self.generate(z, labels, training=True)
             fake_scores = self.discriminate(fake_images, labels, training=True)
             loss = self.generator_loss(fake_scores)
-            scaled_loss = loss / self.distribute_strategy.num_replicas_in_sync
+            differentiated = updates.replica_loss(loss, self.g_optimizer)
         variables = self.generator.trainable_variables
-        gradients = tape.gradient(scaled_loss, variables)
-        self.g_optimizer.apply(gradients, variables)
-        return {"g_loss": loss, "g_grad_norm": self._gradient_norm(gradients)}
+        gradient_norm = updates.apply_gradients(
+            self.g_optimizer, tape.gradient(differentiated, variables), variables
+        )
+        return {"g_loss": loss, "g_grad_norm": gradient_norm}
 
     # --- Helpers ---------------------------------------------------------------------------------
 
     def _mean_output(self, scores: tf.Tensor) -> tf.Tensor:
         outputs = self.d_output_fn(scores) if self.d_output_fn is not None else scores
         return tf.reduce_mean(outputs)
-
-    def _gradient_norm(self, gradients) -> tf.Tensor:
-        """Norm of the gradient of this replica's mean loss (the gradients were taken of the
-        loss divided by the number of replicas). Keras averages logged values over replicas."""
-        return tf.linalg.global_norm(gradients) * self.distribute_strategy.num_replicas_in_sync

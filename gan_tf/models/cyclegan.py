@@ -21,9 +21,12 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
-from gan_tf.models.pix2pix import Logs, TranslationModel, adam, load_held_out
+from gan_tf.models import updates
+from gan_tf.models.factory import adam
+from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.resnet import resnet_generator
+from gan_tf.training import distribute
 
 POOL_SIZE = 50
 NUM_SAMPLES = 8
@@ -132,7 +135,8 @@ class LinearDecayAfter(keras.optimizers.schedules.LearningRateSchedule):
 
 
 class CycleGAN(TranslationModel):
-    """CycleGAN with generators G (A -> B), F (B -> A) and discriminators D_A, D_B.
+    """CycleGAN with generators G (A -> B), F (B -> A) and discriminators D_A, D_B; one
+    optimizer trains G and F, one D_A and D_B (`TranslationModel`).
 
     Args:
       lambda_cyc: weight of the cycle loss (sec. 4: 10).
@@ -164,50 +168,20 @@ class CycleGAN(TranslationModel):
         self.pool_a = ImagePool(shape, pool_size, name="pool_a")
         self.pool_b = ImagePool(shape, pool_size, name="pool_b")
 
-    def compile(
-        self,
-        g_optimizer: keras.optimizers.Optimizer,
-        d_optimizer: keras.optimizers.Optimizer,
-        **kwargs,
-    ) -> None:
-        """One optimizer for both generators and one for both discriminators (as in the
-        authors' code; Adam treats every variable separately, so this equals one each)."""
-        super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-
-    @property
-    def generator_variables(self) -> list:
-        return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
-
-    @property
-    def discriminator_variables(self) -> list:
-        return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
-
-    def build_optimizers(self) -> None:
-        self.g_optimizer.build(self.generator_variables)
-        self.d_optimizer.build(self.discriminator_variables)
+    GENERATORS = ("generator_ab", "generator_ba")
+    DISCRIMINATORS = ("discriminator_a", "discriminator_b")
 
     def checkpoint_objects(self) -> dict[str, Any]:
-        return {
-            "generator_ab": self.generator_ab,
-            "generator_ba": self.generator_ba,
-            "discriminator_a": self.discriminator_a,
-            "discriminator_b": self.discriminator_b,
-            "g_optimizer": self.g_optimizer,
-            "d_optimizer": self.d_optimizer,
-            "pool_a": self.pool_a,
-            "pool_b": self.pool_b,
-            "step": self.step,
-        }
+        """The base's networks, optimizers and step, and both image pools."""
+        return {**super().checkpoint_objects(), "pool_a": self.pool_a, "pool_b": self.pool_b}
 
     def translate(self, images: tf.Tensor, to_b: bool = True, training: bool = False):
         generator = self.generator_ab if to_b else self.generator_ba
-        return generator(images, training=training)
+        return tf.cast(generator(images, training=training), tf.float32)
 
     def train_step(self, data) -> Logs:
         real_a, real_b = data
-        self._draws = 0
+        self._start_step()
         lsgan_d = gan_losses.least_squares_discriminator_loss
 
         def lsgan_g(outputs):
@@ -231,9 +205,9 @@ class CycleGAN(TranslationModel):
                 same_a = self.generator_ba(real_a, training=True)  # F(a) ~ a
                 identity = gan_losses.identity_loss(real_a, same_a, real_b, same_b)
                 g_loss += self.lambda_id * identity
-            scaled = self._scaled(g_loss)  # on the tape: the scaling is differentiated too
+            differentiated = updates.replica_loss(g_loss, self.g_optimizer)
         g_vars = self.generator_variables
-        self.g_optimizer.apply(g_tape.gradient(scaled, g_vars), g_vars)
+        updates.apply_gradients(self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars)
 
         # 2. Discriminators on real images and on fakes from the history pools:
         #    D_B minimises 1/2 E[(D_B(b) - 1)^2] + 1/2 E[D_B(G(a))^2], D_A likewise.
@@ -247,12 +221,12 @@ class CycleGAN(TranslationModel):
             d_loss_b = lsgan_d(real_b_out, fake_b_out)
             d_loss_a = lsgan_d(real_a_out, fake_a_out)
             d_loss = d_loss_a + d_loss_b
-            scaled = self._scaled(d_loss)
+            differentiated = updates.replica_loss(d_loss, self.d_optimizer)
         d_vars = self.discriminator_variables
-        self.d_optimizer.apply(d_tape.gradient(scaled, d_vars), d_vars)
+        updates.apply_gradients(self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars)
 
         self.step.assign_add(1)
-        return self._global_means(
+        return distribute.keras_reducible(
             {
                 "g_loss": g_loss,
                 "g_adv_a": g_adv_a,

@@ -5,16 +5,9 @@ The objective, eq. 4:   G* = arg min_G max_D  L_cGAN(G, D) + lambda * L_L1(G)
     L_cGAN = E[log D(x, y)] + E[log(1 - D(x, G(x)))]      (eq. 1; D sees input and output)
     L_L1   = E[||y - G(x)||_1]                             (eq. 3; lambda = 100)
 `--loss` picks l1, cgan or l1_cgan, the comparison of sec. 4.2 / Table 1.
-
-This module also holds `TranslationModel`, the small base the three translation models
-(pix2pix, CycleGAN, StarGAN) share: the step counter, stateless per-step seeds, replica-averaged
-logs and the held-out sample grid. It lives here because pix2pix is the first of them.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 import keras
 import numpy as np
@@ -23,94 +16,15 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import updates
+from gan_tf.models.factory import adam
+from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.unet import unet_generator
-from gan_tf.training.images import image_grid
+from gan_tf.training import distribute
 
-Logs = dict[str, tf.Tensor]
 LOSSES = ("l1", "cgan", "l1_cgan")
 NUM_SAMPLES = 8  # held-out inputs shown in sample grids
-
-
-class TranslationModel(keras.Model):
-    """What the translation models share (see `gan_tf.models.adversarial` for the pattern).
-
-    - `step`: training iterations done; checkpointed, and part of every random seed.
-    - `_next_seed()`: a stateless seed per draw site, step and replica, so the step compiles
-      with XLA, traces once and resumes deterministically.
-    - `sample_grid()`: translations of fixed held-out inputs, loaded once from
-      `sample_source()` (set by the builder) or given with `set_samples`.
-    """
-
-    def __init__(self, *, seed: int = 0, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.seed = seed
-        self.step = keras.Variable(0, dtype="int64", trainable=False, name="step")
-        self._draws = 0
-        self.sample_source: Callable[[], Any] | None = None
-        self._samples = None
-
-    # --- Randomness and distribution -------------------------------------------------------------
-
-    def _next_seed(self) -> tf.Tensor:
-        self._draws += 1
-        context = tf.distribute.get_replica_context()
-        replica = context.replica_id_in_sync_group if context is not None else 0
-        return tf.stack(
-            [
-                tf.constant(self.seed, tf.int64) * 1024 + tf.cast(replica, tf.int64),
-                self.step.value * 1024 + self._draws,
-            ]
-        )
-
-    def _scaled(self, loss: tf.Tensor) -> tf.Tensor:
-        """A replica's share of the global loss: gradients summed over replicas are right."""
-        return loss / self.distribute_strategy.num_replicas_in_sync
-
-    def _global_means(self, logs: Logs) -> Logs:
-        if self.distribute_strategy.num_replicas_in_sync == 1:
-            return logs
-        context = tf.distribute.get_replica_context()
-        return {k: context.all_reduce(tf.distribute.ReduceOp.MEAN, v) for k, v in logs.items()}
-
-    # --- Sample grids ----------------------------------------------------------------------------
-
-    def set_samples(self, samples) -> None:
-        """Fixed held-out inputs for `sample_grid` (the structure the subclass expects)."""
-        self._samples = samples
-
-    def samples(self):
-        if self._samples is None:
-            if self.sample_source is None:
-                raise UsageError(f"{self.name}: no held-out samples: call set_samples first")
-            self._samples = self.sample_source()
-        return self._samples
-
-    def sample_grid(self) -> np.ndarray:
-        """uint8 (H, W, C) grid: one row per held-out input; the columns depend on the model."""
-        columns = [np.asarray(c, np.float32) for c in self.grid_columns(self.samples())]
-        channels = max(c.shape[-1] for c in columns)
-        columns = [np.repeat(c, channels, -1) if c.shape[-1] != channels else c for c in columns]
-        rows = columns[0].shape[0]
-        # (rows, cols, h, w, c) -> row-major list of images.
-        images = np.stack(columns, axis=1).reshape((-1, *columns[0].shape[1:]))
-        return image_grid(images, rows=rows)
-
-    def grid_columns(self, samples) -> list[np.ndarray]:
-        raise NotImplementedError
-
-
-def first_batch(dataset: tf.data.Dataset):
-    return tf.nest.map_structure(lambda t: t.numpy(), next(iter(dataset)))
-
-
-def load_held_out(make: Callable[[bool], tf.data.Dataset]):
-    """The first batch of the held-out split, or of the training split when the data has no
-    held-out split (e.g. a user's folder with train/ only)."""
-    try:
-        return first_batch(make(False))
-    except UsageError:
-        return first_batch(make(True))
 
 
 class Pix2Pix(TranslationModel):
@@ -141,38 +55,15 @@ class Pix2Pix(TranslationModel):
         self.loss = loss
         self.lambda_l1 = float(lambda_l1)
 
-    def compile(
-        self,
-        g_optimizer: keras.optimizers.Optimizer,
-        d_optimizer: keras.optimizers.Optimizer,
-        **kwargs,
-    ) -> None:
-        super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-
-    def build_optimizers(self) -> None:
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-
-    def checkpoint_objects(self) -> dict[str, Any]:
-        return {
-            "generator": self.generator,
-            "discriminator": self.discriminator,
-            "g_optimizer": self.g_optimizer,
-            "d_optimizer": self.d_optimizer,
-            "step": self.step,
-        }
-
     def translate(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
-        return self.generator(inputs, training=training)
+        return tf.cast(self.generator(inputs, training=training), tf.float32)
 
     def _discriminate(self, inputs, outputs) -> tf.Tensor:
         return tf.cast(self.discriminator([inputs, outputs], training=True), tf.float32)
 
     def train_step(self, data) -> Logs:
         inputs, targets = data
-        self._draws = 0
+        self._start_step()
         adversarial = self.loss != "l1"
         logs: Logs = {}
 
@@ -190,9 +81,11 @@ class Pix2Pix(TranslationModel):
                 real_logits = self._discriminate(inputs, targets)
                 fake_logits = self._discriminate(inputs, tf.stop_gradient(fakes))
                 d_loss = 0.5 * gan_losses.minimax_discriminator_loss(real_logits, fake_logits)
-                scaled = self._scaled(d_loss)  # on the tape: the scaling is differentiated too
+                differentiated = updates.replica_loss(d_loss, self.d_optimizer)
             d_vars = self.discriminator.trainable_variables
-            self.d_optimizer.apply(d_tape.gradient(scaled, d_vars), d_vars)
+            updates.apply_gradients(
+                self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars
+            )
             logs.update(
                 d_loss=d_loss,
                 d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
@@ -210,23 +103,18 @@ class Pix2Pix(TranslationModel):
                 logs["g_gan"] = g_gan
             if self.loss != "cgan":
                 g_loss += self.lambda_l1 * g_l1
-            scaled = self._scaled(g_loss)
+            differentiated = updates.replica_loss(g_loss, self.g_optimizer)
         g_vars = self.generator.trainable_variables
-        g_grads = g_tape.gradient(scaled, g_vars)
-        self.g_optimizer.apply(g_grads, g_vars)
+        updates.apply_gradients(self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars)
         logs.update(g_loss=g_loss, g_l1=g_l1)
 
         self.step.assign_add(1)
-        return self._global_means(logs)
+        return distribute.keras_reducible(logs)
 
     def grid_columns(self, samples) -> list[np.ndarray]:
         """Columns: input, translation, ground truth."""
         inputs, targets = samples
         return [inputs, self.translate(inputs).numpy(), targets]
-
-
-def adam(learning_rate, config: RunConfig) -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
 
 
 def build_pix2pix(config: RunConfig) -> Pix2Pix:

@@ -11,12 +11,15 @@ Losses (sec. 3 and 3.2, with the WGAN-GP adversarial loss of eq. 8):
     L_rec   = E[||x - G(G(x, c), c')||_1]  back to the original domain         (eq. 4)
 lambda_cls = 1, lambda_rec = 10, lambda_gp = 10; n_critic = 5 critic updates per generator
 update; Adam(1e-4, beta_1=0.5, beta_2=0.999) (sec. 4.4, "Training").
+
+Under mixed precision the critic's outputs are cast to float32 and the gradient penalty
+differentiates the critic with respect to a float32 copy of the interpolates, so the penalty and
+its input gradients are float32 (`gan_tf.losses.gradient_penalty`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import keras
 import numpy as np
@@ -24,8 +27,11 @@ import tensorflow as tf
 
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
-from gan_tf.models.pix2pix import Logs, TranslationModel, adam, load_held_out
+from gan_tf.models import updates
+from gan_tf.models.factory import adam
+from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
+from gan_tf.training import distribute
 
 NUM_SAMPLES = 8
 
@@ -86,32 +92,10 @@ class StarGAN(TranslationModel):
         self.exclusive_groups = [list(g) for g in exclusive_groups]
         self.num_domains = int(generator.inputs[1].shape[-1])
 
-    def compile(
-        self,
-        g_optimizer: keras.optimizers.Optimizer,
-        d_optimizer: keras.optimizers.Optimizer,
-        **kwargs,
-    ) -> None:
-        super().compile(**kwargs)
-        self.g_optimizer = g_optimizer
-        self.d_optimizer = d_optimizer
-
-    def build_optimizers(self) -> None:
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-
-    def checkpoint_objects(self) -> dict[str, Any]:
-        return {
-            "generator": self.generator,
-            "discriminator": self.discriminator,
-            "g_optimizer": self.g_optimizer,
-            "d_optimizer": self.d_optimizer,
-            "step": self.step,
-        }
-
     def translate(self, images: tf.Tensor, domains: tf.Tensor, training: bool = False):
         images = tf.convert_to_tensor(images, tf.float32)
-        return self.generator([images, tf.cast(domains, tf.float32)], training=training)
+        translated = self.generator([images, tf.cast(domains, tf.float32)], training=training)
+        return tf.cast(translated, tf.float32)
 
     def _discriminate(self, images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         src, cls = self.discriminator(images, training=True)
@@ -128,7 +112,7 @@ class StarGAN(TranslationModel):
     def train_step(self, data) -> Logs:
         images, labels = data
         labels = tf.cast(labels, tf.float32)
-        self._draws = 0
+        self._start_step()
         batch = images.shape[0] // self.d_steps
 
         # 1. n_critic updates of D, each on its own slice of real images.
@@ -139,7 +123,7 @@ class StarGAN(TranslationModel):
         g_logs = self.generator_step(images[part], labels[part])
 
         self.step.assign_add(1)
-        return self._global_means({**d_logs, **g_logs})
+        return distribute.keras_reducible({**d_logs, **g_logs})
 
     def critic_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
         target = self._shuffled(original)
@@ -155,9 +139,11 @@ class StarGAN(TranslationModel):
                 lambda x: self._discriminate(x)[0], gan_losses.interpolate(real, fake, epsilon)
             )
             loss = adversarial + self.lambda_cls * classification + self.lambda_gp * penalty
-            scaled = self._scaled(loss)  # on the tape: the scaling is differentiated too
+            differentiated = updates.replica_loss(loss, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(scaled, variables), variables)
+        updates.apply_gradients(
+            self.d_optimizer, tape.gradient(differentiated, variables), variables
+        )
         return {
             "d_loss": loss,
             "d_adv": adversarial,
@@ -178,9 +164,11 @@ class StarGAN(TranslationModel):
             reconstructed = self.translate(fake, original, training=True)
             reconstruction = gan_losses.l1_loss(real, reconstructed)
             loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
-            scaled = self._scaled(loss)
+            differentiated = updates.replica_loss(loss, self.g_optimizer)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(scaled, variables), variables)
+        updates.apply_gradients(
+            self.g_optimizer, tape.gradient(differentiated, variables), variables
+        )
         return {
             "g_loss": loss,
             "g_adv": adversarial,

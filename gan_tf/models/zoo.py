@@ -3,12 +3,19 @@
 Each variant is one builder function registered in `VARIANTS`; `build_model(config)` looks it
 up. The experiments, `generate` and `evaluate` all build models this way, so a workdir's
 `run.json` is enough to rebuild its networks.
+
+`build_model` runs the builder under the config's mixed precision policy (so every layer takes
+it) and inside the strategy's scope (so variables and optimizer slots are mirrored over its
+replicas); with more than one replica, batch norm is synchronised over the global batch.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+
+import keras
+import tensorflow as tf
 
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
@@ -19,6 +26,7 @@ from gan_tf.models.factory import (
     core_arguments,
     cross_entropy_losses,
 )
+from gan_tf.training import distribute, precision
 
 
 def build_gan(config: RunConfig) -> AdversarialModel:
@@ -62,8 +70,15 @@ def builder_for(variant: str) -> Builder:
     return getattr(importlib.import_module(module_name), function)
 
 
-def build_model(config: RunConfig):
-    """A compiled model of `config.variant`, optimizers built (ready for a checkpoint restore)."""
-    model = builder_for(config.variant)(config)
-    model.build_optimizers()
+def build_model(config: RunConfig, strategy: tf.distribute.Strategy | None = None):
+    """A compiled model of `config.variant`, optimizers built (ready for a checkpoint restore),
+    its layers under `config.mixed_precision`'s dtype policy, its variables created in
+    `strategy`'s scope (default: the current strategy)."""
+    builder = builder_for(config.variant)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope(), precision.dtype_policy(config.mixed_precision):
+        model = builder(config)
+        model.build_optimizers()
+    networks = [v for v in model.checkpoint_objects().values() if isinstance(v, keras.Model)]
+    distribute.synchronize_batch_norm(networks, strategy)
     return model

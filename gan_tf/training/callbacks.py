@@ -13,6 +13,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
+from gan_tf.training import precision
 from gan_tf.training.images import save_png
 from gan_tf.training.samples import fixed_inputs, sample_grid
 
@@ -56,8 +57,9 @@ class ProgressLogger(GlobalStepCallback):
 
 
 class ScalarSummaries(GlobalStepCallback):
-    """Writes every logged value (losses, D outputs, gradient norms, penalties) and the
-    optimizers' learning rates to TensorBoard."""
+    """Writes every logged value (losses, D outputs, gradient norms, penalties), the
+    optimizers' learning rates and, under float16 mixed precision, their loss scales to
+    TensorBoard."""
 
     def __init__(self, start_step: int, every: int, writer) -> None:
         super().__init__(start_step, every)
@@ -72,6 +74,11 @@ class ScalarSummaries(GlobalStepCallback):
                 if optimizer is not None:
                     lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
                     tf.summary.scalar(f"learning_rate/{name[0]}", lr)
+                scale = precision.loss_scale(optimizer) if optimizer is not None else None
+                if scale is not None:
+                    tf.summary.scalar(
+                        f"loss_scale/{name[0]}", float(keras.ops.convert_to_numpy(scale))
+                    )
 
 
 class SampleGrids(GlobalStepCallback):

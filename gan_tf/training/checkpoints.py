@@ -1,48 +1,84 @@
-"""Checkpoints that resume a run exactly: both networks, both optimizers and the step.
+"""Checkpoints that resume a run exactly: the networks, the optimizers and the step.
 
-The networks' variables are reached through the model (generator, discriminator, including
-batch-norm statistics); the optimizers' slots and iteration counts are saved with them; the
-step counter also seeds every random draw, so a resumed run continues the same noise stream.
+What a checkpoint holds is `model.checkpoint_objects()`: the networks (including batch-norm
+statistics), the optimizers' slots and iteration counts, and the step counter, which also seeds
+every random draw, so a resumed run continues the same noise stream.
+
+Optimizers are saved under their own names as the plain optimizer they are or wrap, so a
+float32 run and a float16 run (whose optimizers are `LossScaleOptimizer`s) share one layout;
+the loss scale's state goes under `<name>_loss_scale` (`optimizer_entries`). A run can thus
+resume with another `--mixed_precision` (a float16 run resumed from a checkpoint without loss
+scale state starts the scale afresh) and, since tf.distribute saves one copy of each mirrored
+variable, under another `--strategy` and number of replicas.
 """
 
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
+import keras
 import tensorflow as tf
+from absl import logging
 
 from gan_tf.errors import UsageError
 
 CHECKPOINT_DIR = "checkpoints"
+LOSS_SCALE_SUFFIX = "_loss_scale"
+
+
+def optimizer_entries(**optimizers: keras.optimizers.Optimizer) -> dict[str, Any]:
+    """Checkpoint entries for optimizers given by name: each under its name as the optimizer it
+    is (or wraps, for a `LossScaleOptimizer`), plus `<name>_loss_scale` for a loss-scaled one."""
+    entries: dict[str, Any] = {}
+    for name, optimizer in optimizers.items():
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            entries[name] = optimizer.inner_optimizer
+            entries[name + LOSS_SCALE_SUFFIX] = optimizer
+        else:
+            entries[name] = optimizer
+    return entries
 
 
 def checkpoint_for(model) -> tf.train.Checkpoint:
-    """A tf.train.Checkpoint over everything training changes in `model`.
+    """A tf.train.Checkpoint over everything training changes in `model`, as listed by its
+    `checkpoint_objects()` (networks, optimizers, step; CycleGAN adds its image pools)."""
+    return tf.train.Checkpoint(**model.checkpoint_objects())
 
-    Variants with more than one generator or discriminator (CycleGAN, ...) list theirs in
-    `model.checkpoint_objects()`; the default covers the adversarial core.
-    """
-    objects = getattr(model, "checkpoint_objects", None)
-    if objects is not None:
-        return tf.train.Checkpoint(**objects())
-    return tf.train.Checkpoint(
-        generator=model.generator,
-        discriminator=model.discriminator,
-        d_optimizer=model.d_optimizer,
-        g_optimizer=model.g_optimizer,
-        step=model.step,
-    )
+
+class RunCheckpointManager(tf.train.CheckpointManager):
+    """A CheckpointManager that remembers the objects of its checkpoint by name, so that
+    `restore_latest` can leave out the loss scale state a checkpoint does not have."""
+
+    def __init__(self, objects: dict[str, Any], directory: str, **kwargs) -> None:
+        super().__init__(tf.train.Checkpoint(**objects), directory, **kwargs)
+        self.objects = dict(objects)
 
 
 def checkpoint_manager(
     model, workdir: str | pathlib.Path, max_to_keep: int = 3
-) -> tf.train.CheckpointManager:
-    return tf.train.CheckpointManager(
-        checkpoint_for(model),
+) -> RunCheckpointManager:
+    """Manages the checkpoints of `model` in `workdir/checkpoints`."""
+    return RunCheckpointManager(
+        model.checkpoint_objects(),
         str(pathlib.Path(workdir) / CHECKPOINT_DIR),
         max_to_keep=max_to_keep,
         step_counter=model.step,
     )
+
+
+def _restorable(manager: tf.train.CheckpointManager, path: str) -> tf.train.Checkpoint:
+    """The manager's checkpoint, without the loss scale entries that `path` lacks (a float16
+    run resumed from a float32 one): those keep their initial values."""
+    objects = getattr(manager, "objects", None)
+    if objects is None:
+        return manager.checkpoint
+    saved = {name.split("/", 1)[0] for name, _ in tf.train.list_variables(path)}
+    absent = [k for k in objects if k.endswith(LOSS_SCALE_SUFFIX) and k not in saved]
+    if not absent:
+        return manager.checkpoint
+    logging.info("%s has no loss scale state: %s start afresh", path, ", ".join(absent))
+    return tf.train.Checkpoint(**{k: v for k, v in objects.items() if k not in absent})
 
 
 def restore_latest(manager: tf.train.CheckpointManager, path: str | None = None) -> int:
@@ -53,7 +89,7 @@ def restore_latest(manager: tf.train.CheckpointManager, path: str | None = None)
     if not path:
         return 0
     try:
-        manager.checkpoint.restore(path).assert_existing_objects_matched()
+        _restorable(manager, path).restore(path).assert_existing_objects_matched()
     except (ValueError, AssertionError, tf.errors.OpError) as e:
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UsageError(

@@ -6,6 +6,11 @@
 # Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
 # Interrupted.       Ctrl-C saves a checkpoint at the current step before exiting
 # Finish.            final checkpoint and sample grid (and evaluation, with --eval_every)
+
+Under tf.distribute the model was built in the strategy's scope (`gan_tf.models.zoo`) and
+`fit` splits each global batch over the replicas. Under multi-worker training every worker runs
+this same loop; only the chief writes into the workdir, the other workers write into temporary
+directories (`gan_tf.training.distribute.output_dir`); all restore the workdir's checkpoints.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ import pathlib
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.training import callbacks as cb
-from gan_tf.training.checkpoints import checkpoint_manager, restore_latest
+from gan_tf.training import distribute
+from gan_tf.training.checkpoints import CHECKPOINT_DIR, checkpoint_manager, restore_latest
 
 # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
 ARCHITECTURE_FIELDS = (
@@ -78,19 +85,49 @@ class _StepTimer(keras.callbacks.Callback):
         self.batches = batch + 1
 
 
+def weights_fingerprint(model) -> str:
+    """`name=sum |w|` over the variables of each network in the model's checkpoint, e.g.
+    "discriminator=12.3456789 generator=98.7654321": a cheap check that replicas or workers hold
+    the same weights."""
+    sums = []
+    for name, value in sorted(model.checkpoint_objects().items()):
+        if isinstance(value, keras.Model):
+            total = sum(float(np.abs(keras.ops.convert_to_numpy(w)).sum()) for w in value.weights)
+            sums.append(f"{name}={total:.9e}")
+    return " ".join(sums)
+
+
 def train(
     model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pathlib.Path
 ) -> TrainResult:
-    """Trains `model` on `dataset` up to `config.train_steps`, resuming from `workdir`."""
+    """Trains `model` on `dataset` up to `config.train_steps`, resuming from `workdir`.
+
+    `dataset` yields global batches; under a strategy, `fit` distributes them."""
     workdir = pathlib.Path(workdir)
     check_workdir(workdir, config)
-    manager = checkpoint_manager(model, workdir)
+    strategy = model.distribute_strategy
+    output_dir = distribute.output_dir(workdir, strategy)
+    try:
+        return _train(model, dataset, config, workdir, output_dir)
+    finally:
+        distribute.remove_output_dir(output_dir, workdir, strategy)
 
-    # Resume.
-    start_step = restore_latest(manager)
-    config.save(workdir)
-    writer = tf.summary.create_file_writer(str(workdir / "tensorboard"))
-    samples = cb.SampleGrids(start_step, config.sample_every, writer, workdir, seed=config.seed)
+
+def _train(
+    model,
+    dataset: tf.data.Dataset,
+    config: RunConfig,
+    workdir: pathlib.Path,
+    output_dir: pathlib.Path,
+) -> TrainResult:
+    """`train`, writing into `output_dir` (the workdir, except on non-chief workers)."""
+    manager = checkpoint_manager(model, output_dir)
+
+    # Resume (every worker from the workdir's checkpoints).
+    start_step = restore_latest(manager, tf.train.latest_checkpoint(str(workdir / CHECKPOINT_DIR)))
+    config.save(output_dir)
+    writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
+    samples = cb.SampleGrids(start_step, config.sample_every, writer, output_dir, seed=config.seed)
     samples.set_model(model)
     if start_step >= config.train_steps:
         logging.info(
@@ -108,7 +145,7 @@ def train(
     if config.eval_every:
         from gan_tf.training.evaluation import periodic_evaluation
 
-        evaluation = periodic_evaluation(model, config, workdir, writer, start_step)
+        evaluation = periodic_evaluation(model, config, output_dir, writer, start_step)
 
     # Train.
     timer = _StepTimer()
@@ -167,4 +204,6 @@ def train(
         steps_per_second or 0.0,
         sample_path,
     )
+    # Workers of a multi-worker run must hold the same weights: compare this line across them.
+    logging.info("weights fingerprint: %s", weights_fingerprint(model))
     return TrainResult(start_step, final_step, seconds, first, steps_per_second, sample_path)

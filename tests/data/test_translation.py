@@ -232,3 +232,47 @@ def test_domain_folders(tmp_path):
     )
     assert images.shape == (3, 8, 8, 3) and labels.shape == (3, 3)
     assert tr.multi_domain_names(f"folder:{tmp_path}") == ["autumn", "summer", "winter"]
+
+
+# --- Every derived pipeline under mock data (no real data needed) ------------------------------
+
+
+def test_derived_pipelines_under_mock_data(tmp_path):
+    """The three kinds of derived data (the learning proofs' pipelines), in training mode
+    (shuffled, repeated, jittered) and held out, from TFDS's mock Fashion-MNIST."""
+    data_dir = str(tmp_path)
+    with tfds.testing.mock_data(num_examples=10):
+        a, b = batch(
+            tr.paired_pipeline(
+                "fashion_mnist", batch_size=4, image_size=16, task="edges", data_dir=data_dir
+            )
+        )
+        assert a.shape == b.shape == (4, 16, 16, 1)
+        np.testing.assert_array_equal(a, tr.edges(b))  # exact pairs after jitter
+        a, b = batch(
+            tr.unpaired_pipeline(
+                "fashion_mnist",
+                batch_size=3,
+                image_size=16,
+                domain_b="colorized",
+                data_dir=data_dir,
+            )
+        )
+        assert a.shape == b.shape == (3, 16, 16, 3)
+        # Domain A is gray repeated to RGB; domain B lies on the fixed color ramp.
+        np.testing.assert_array_equal(a[..., 0], a[..., 2])
+        assert not np.allclose(b[..., 0], b[..., 2])
+        images, labels = batch(
+            tr.multi_domain_pipeline(
+                "fashion_mnist", batch_size=8, image_size=16, data_dir=data_dir
+            )
+        )
+        assert images.shape == (8, 16, 16, 3) and labels.shape == (8, 4)
+        np.testing.assert_array_equal(tf.reduce_sum(labels, -1), np.ones(8))
+        stack = batch(
+            tr.multi_domain_truth("fashion_mnist", batch_size=5, image_size=16, data_dir=data_dir)
+        )
+        assert stack.shape == (4, 5, 16, 16, 3)
+        np.testing.assert_allclose(stack[1], -stack[0].numpy(), atol=1e-6)
+        for data in (images, a, b, stack):
+            assert float(tf.reduce_min(data)) >= -1.0 and float(tf.reduce_max(data)) <= 1.0

@@ -1,6 +1,16 @@
-"""Run as a script (a fresh process, so it can split the CPU into two logical devices):
-one WGAN-GP step on MirroredStrategy over 2 replicas vs one device, same global batch.
-Prints a JSON line with both runs' logs and the largest weight difference."""
+"""Run as a script (a fresh process, so it can split the CPU into two logical devices).
+
+    distributed_check.py nojit|jit   one WGAN-GP step on MirroredStrategy over 2 replicas vs
+                                     one device, same global batch: both runs' logs and the
+                                     largest weight difference
+    distributed_check.py nonfinite   one loss-scaled step on 2 replicas where only the second
+                                     replica's data overflows: the critic's update must be
+                                     skipped on both (weights unchanged, scale halved)
+    distributed_check.py translation pix2pix, CycleGAN and StarGAN (float16) train a step on 2
+                                     replicas: their logs, steps and optimizer iterations
+
+Prints one JSON line.
+"""
 
 import json
 import sys
@@ -14,9 +24,13 @@ tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
 )
 
+from gan_tf import losses  # noqa: E402
+from gan_tf.config import RunConfig  # noqa: E402
+from gan_tf.models.adversarial import AdversarialModel  # noqa: E402
 from gan_tf.models.wgan_gp import WGANGP  # noqa: E402
+from gan_tf.models.zoo import build_model  # noqa: E402
 
-JIT = sys.argv[1] == "jit" if len(sys.argv) > 1 else True
+MODE = sys.argv[1] if len(sys.argv) > 1 else "jit"
 
 
 def mlp(inputs, outputs, name):
@@ -37,7 +51,7 @@ def run(strategy):
         model.compile(
             keras.optimizers.Adam(1e-2, 0.0, 0.9),
             keras.optimizers.Adam(1e-2, 0.0, 0.9),
-            jit_compile=JIT,
+            jit_compile=MODE == "jit",
         )
     data = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
     ds = tf.data.Dataset.from_tensor_slices(data).batch(16, drop_remainder=True)
@@ -47,19 +61,106 @@ def run(strategy):
     return logs, weights
 
 
-devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-mirrored_logs, mirrored_weights = run(tf.distribute.MirroredStrategy(devices[:2]))
-single_logs, single_weights = run(tf.distribute.OneDeviceStrategy(devices[0]))
-difference = max(
-    float(np.max(np.abs(a - b))) for a, b in zip(mirrored_weights, single_weights, strict=True)
-)
-print(
-    json.dumps(
-        {
-            "replicas": 2,
-            "mirrored": mirrored_logs,
-            "single": single_logs,
-            "max_weight_difference": difference,
-        }
+def compare_with_one_device(devices):
+    mirrored_logs, mirrored_weights = run(tf.distribute.MirroredStrategy(devices[:2]))
+    single_logs, single_weights = run(tf.distribute.OneDeviceStrategy(devices[0]))
+    difference = max(
+        float(np.max(np.abs(a - b))) for a, b in zip(mirrored_weights, single_weights, strict=True)
     )
-)
+    return {
+        "replicas": 2,
+        "mirrored": mirrored_logs,
+        "single": single_logs,
+        "max_weight_difference": difference,
+    }
+
+
+def overflow_on_one_replica(devices):
+    strategy = tf.distribute.MirroredStrategy(devices[:2])
+    with strategy.scope():
+        keras.utils.set_random_seed(0)
+        model = AdversarialModel(mlp(3, 4, "g"), mlp(4, 1, "d"), latent_dim=3, seed=0)
+
+        def loss_scaled_sgd():
+            sgd = keras.optimizers.SGD(0.1)
+            return keras.optimizers.LossScaleOptimizer(sgd, initial_scale=16.0)
+
+        model.compile(
+            loss_scaled_sgd(),
+            loss_scaled_sgd(),
+            losses.minimax_discriminator_loss,
+            losses.non_saturating_generator_loss,
+            jit_compile=False,
+        )
+        model.build_optimizers()
+    before = [w.numpy() for w in model.discriminator.weights]
+    data = np.ones((16, 4), np.float32)
+    data[8:] = np.inf  # the second replica's half of the global batch
+    model.fit(tf.data.Dataset.from_tensors(data), epochs=1, steps_per_epoch=1, verbose=0)
+    after = [w.numpy() for w in model.discriminator.weights]
+    return {
+        "replicas": strategy.num_replicas_in_sync,
+        "d_weights_finite": bool(all(np.all(np.isfinite(w)) for w in after)),
+        "d_weights_unchanged": bool(
+            all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+        ),
+        "d_scale": float(model.d_optimizer.dynamic_scale.numpy()),
+        "d_updates": int(model.d_optimizer.iterations.numpy()),
+        "g_updates": int(model.g_optimizer.iterations.numpy()),
+    }
+
+
+def translation_models(devices):
+    strategy = tf.distribute.MirroredStrategy(devices[:2])
+    tiny = dict(dataset="fashion_mnist", image_size=16, channels=1, base_filters=4, batch_size=2)
+    configs = {
+        "pix2pix": RunConfig(
+            variant="pix2pix", **tiny, extra={"input_channels": 1, "receptive_field": 16}
+        ),
+        "cyclegan": RunConfig(
+            variant="cyclegan", **tiny, extra={"num_residual_blocks": 1, "receptive_field": 16}
+        ),
+        "stargan": RunConfig(
+            variant="stargan",
+            **tiny,
+            d_steps=2,
+            mixed_precision="float16",
+            extra={
+                "domains": ["original", "inverted"],
+                "multi_label": False,
+                "exclusive_groups": [[0, 1]],
+                "num_residual_blocks": 1,
+                "d_layers": 2,
+            },
+        ),
+    }
+    images = tf.random.stateless_uniform((4, 16, 16, 1), [0, 1], -1, 1)
+    batches = {
+        "pix2pix": (images[:2], -images[:2]),
+        "cyclegan": (images[:2], -images[:2]),
+        "stargan": (images, tf.one_hot([0, 1, 1, 0], 2)),  # batch 2 x d_steps 2
+    }
+    report = {}
+    for variant, config in configs.items():
+        config.jit_compile = True  # turned off (with a warning) on 2 replicas
+        model = build_model(config, strategy)
+        data = tf.data.Dataset.from_tensors(batches[variant]).repeat()
+        history = model.fit(data, epochs=1, steps_per_epoch=1, verbose=0)
+        report[variant] = {
+            "replicas": model.distribute_strategy.num_replicas_in_sync,
+            "finite": bool(all(np.all(np.isfinite(v)) for v in history.history.values())),
+            "step": int(model.step.numpy()),
+            "d_calls": int(model.d_optimizer.iterations.numpy()),
+            "loss_scaled": isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer),
+            "jit_compile": bool(model.jit_compile),
+        }
+    return report
+
+
+devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+if MODE == "nonfinite":
+    print(json.dumps(overflow_on_one_replica(devices)))
+elif MODE == "translation":
+    print(json.dumps(translation_models(devices)))
+else:
+    print(json.dumps(compare_with_one_device(devices)))

@@ -34,3 +34,50 @@ def test_mirrored_wgan_gp_step_equals_one_device_with_the_same_global_batch():
             report["mirrored"][key], report["single"][key], rtol=1e-4, atol=1e-5, err_msg=key
         )
     assert report["max_weight_difference"] < 1e-5
+
+
+def test_loss_scaled_update_is_skipped_on_every_replica_when_one_overflows():
+    # Keras's LossScaleOptimizer checks only the first replica's gradients; gan_tf makes the
+    # replicas agree, so an overflow on the second replica alone skips the update everywhere.
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tests" / "models" / "distributed_check.py"), "nonfinite"],
+        cwd=REPO_ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert report["d_weights_finite"] and report["d_weights_unchanged"]
+    assert report["d_scale"] == 8.0  # halved from 16
+    assert report["d_updates"] == 0
+    assert report["g_updates"] == 1  # the generator's step saw no overflow
+
+
+def test_translation_models_train_on_two_replicas():
+    # pix2pix, CycleGAN and StarGAN (in float16) under MirroredStrategy: one step each, XLA
+    # turned off across replicas, StarGAN's critic updated n_critic = 2 times.
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / "tests" / "models" / "distributed_check.py"),
+            "translation",
+        ],
+        cwd=REPO_ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    for variant in ("pix2pix", "cyclegan", "stargan"):
+        assert report[variant]["replicas"] == 2, variant
+        assert report[variant]["finite"] and report[variant]["step"] == 1, variant
+        assert report[variant]["jit_compile"] is False, variant
+    assert report["stargan"]["loss_scaled"] and report["stargan"]["d_calls"] == 2
+    assert report["pix2pix"]["d_calls"] == report["cyclegan"]["d_calls"] == 1

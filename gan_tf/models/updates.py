@@ -1,0 +1,92 @@
+"""One optimizer update of a GAN network, right under tf.distribute and float16 loss scaling.
+
+Every model's `train_step` updates each network the same way:
+
+    with tf.GradientTape() as tape:
+        loss = ...                                # float32 mean over this replica's batch
+        differentiated = replica_loss(loss, optimizer)
+    norm = apply_gradients(optimizer, tape.gradient(differentiated, variables), variables)
+
+- `replica_loss` divides the loss by the number of replicas (the optimizer sums the replicas'
+  gradients, so the update is that of the mean over the global batch) and multiplies it by the
+  loss scale of a `LossScaleOptimizer` (Micikevicius et al. 2018, sec. 3.2: small float16
+  gradients would otherwise underflow). It runs inside the tape, so both are differentiated.
+- `apply_gradients` gives the scaled gradients to the optimizer; a `LossScaleOptimizer` divides
+  them by the scale, and when any is not finite it skips the update and halves the scale
+  (Keras's dynamic loss scaling). It returns the norm of the unscaled gradient for logging.
+
+The training step counter lives here too (`step_counter`), shared by every model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import tensorflow as tf
+
+from gan_tf.training import precision
+
+
+def step_counter() -> keras.Variable:
+    """The number of training steps done: checkpointed, and part of every random seed.
+
+    Every replica counts the same steps, so each keeps its own copy ("on read": no
+    cross-device update inside the step, which XLA could not compile) and reading it outside
+    the step takes the first replica's.
+    """
+    return keras.Variable(
+        0,
+        dtype="int64",
+        trainable=False,
+        name="step",
+        synchronization="on_read",
+        aggregation="only_first_replica",
+    )
+
+
+def num_replicas() -> int:
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_loss(loss: tf.Tensor, optimizer: keras.optimizers.Optimizer) -> tf.Tensor:
+    """What this replica differentiates: its share of the global mean loss, loss-scaled.
+    Call it inside the gradient tape."""
+    return optimizer.scale_loss(loss / num_replicas())
+
+
+def apply_gradients(
+    optimizer: keras.optimizers.Optimizer,
+    gradients: Sequence[tf.Tensor | None],
+    variables: Sequence,
+) -> tf.Tensor:
+    """Applies the gradients of `replica_loss` and returns the norm of the gradient of this
+    replica's mean loss (unscaled), for logging; Keras averages logged values over replicas."""
+    gradients = list(gradients)
+    scale = precision.loss_scale(optimizer)
+    replicas = num_replicas()
+    if scale is not None and replicas > 1:
+        gradients = _non_finite_everywhere_if_anywhere(gradients)
+    norm = tf.linalg.global_norm([g for g in gradients if g is not None]) * replicas
+    if scale is not None:
+        norm = norm / tf.convert_to_tensor(scale)  # read before `apply` may change the scale
+    optimizer.apply(gradients, variables)
+    return norm
+
+
+def _non_finite_everywhere_if_anywhere(
+    gradients: list[tf.Tensor | None],
+) -> list[tf.Tensor | None]:
+    """Makes the replicas agree on skipping a loss-scaled update.
+
+    Keras's `LossScaleOptimizer` decides from one replica's gradients, before they are summed,
+    whether they are finite; if only another replica overflowed, the summed gradients would be
+    applied with an infinity in them. So when any replica's gradients are not finite, every
+    replica's become NaN (one all-reduce of a flag), and all skip the update together.
+    """
+    present = [g for g in gradients if g is not None]
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in present])
+    context = tf.distribute.get_replica_context()
+    overflowed = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
+    factor = tf.where(overflowed > 0.0, float("nan"), 1.0)
+    return [None if g is None else g * tf.cast(factor, g.dtype) for g in gradients]

@@ -1,0 +1,141 @@
+"""Smoke test of the translation learning proofs (benchmarks/translation.py).
+
+The proofs train for minutes; here one trains for two steps on real Fashion-MNIST (prepared
+from ../shared/data; skipped when it is absent), so only the plumbing is checked -- flags,
+training, held-out evaluation with its baselines, the verdict, the grid, the JSON record --
+not the numbers. The verdict and the grids are also checked without training.
+"""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from absl import app, flags
+
+from benchmarks import translation as bench
+from tests.data.test_translation import prepared_fashion_mnist
+
+FLAGS = flags.FLAGS
+
+
+@pytest.fixture
+def parse_flags():
+    """Parses the benchmark's flags like `app.run` would, and unparses them afterwards."""
+
+    def parse(*args: str) -> list[str]:
+        return FLAGS(["translation", *args])
+
+    yield parse
+    FLAGS.unparse_flags()
+
+
+@pytest.fixture(scope="module")
+def fashion_dir(tmp_path_factory):
+    return prepared_fashion_mnist(tmp_path_factory)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # the shared fixture may prepare Fashion-MNIST first
+def test_one_proof_end_to_end(tmp_path, parse_flags, fashion_dir):
+    out = tmp_path / "out"
+    parse_flags(
+        "--proofs=pix2pix_inverted",
+        "--steps=2",
+        "--eval_examples=20",
+        f"--data_dir={fashion_dir}",
+        f"--out={out}",
+        f"--workdir_root={tmp_path / 'runs'}",
+        "--nojit_compile",
+    )
+    [record] = bench.run_proofs()
+
+    assert record["proof"] == "pix2pix_inverted" and record["step"] == 2
+    assert record["steps_per_second"] > 0 and record["first_step_seconds"] > 0
+    assert record["metrics"]["examples"] == record["untrained"]["examples"] == 20
+    verdict = record["verdict"]
+    assert set(verdict["baselines"]) == {"untrained", "identity", "mean"}
+    assert verdict["l1"] == record["metrics"]["model_l1"]
+    assert isinstance(verdict["passes"], bool)
+    assert (out / "pix2pix_inverted.png").stat().st_size > 0
+    assert "--proofs=pix2pix_inverted" in record["command"] and "--steps=2" in record["command"]
+    # One strict-JSON line per proof in results.jsonl, equal to the returned record.
+    [line] = (out / "results.jsonl").read_text().splitlines()
+    assert json.loads(line) == record
+    table = (out / "results.md").read_text()
+    assert "| pix2pix_inverted | off | 2 |" in table
+
+
+def test_results_keep_the_latest_run_of_each_proof(tmp_path):
+    path = tmp_path / "results.jsonl"
+    first = {"proof": "cyclegan", "jit_compile": False, "step": 1}
+    other = {"proof": "stargan", "jit_compile": False, "step": 1}
+    with_xla = {"proof": "cyclegan", "jit_compile": True, "step": 1}
+    for record in (first, other, with_xla):
+        bench.record_result(path, record)
+    records = bench.record_result(path, {**first, "step": 2})
+    assert records == [other, with_xla, {**first, "step": 2}]
+    assert [json.loads(line) for line in path.read_text().splitlines()] == records
+
+
+def test_unknown_proof_is_a_usage_error(tmp_path, parse_flags):
+    parse_flags("--proofs=pix2pix_edges,dcgan", f"--out={tmp_path}")
+    with pytest.raises(app.UsageError, match="unknown proof 'dcgan'"):
+        bench.run_proofs()
+
+
+def test_verdict_needs_a_clear_margin_over_every_baseline():
+    def metrics(model_l1, model_psnr):
+        return {
+            "model_l1": model_l1,
+            "model_psnr": model_psnr,
+            "identity_l1": 0.7,
+            "identity_psnr": 2.0,
+            "mean_l1": 0.2,
+            "mean_psnr": 12.0,
+        }
+
+    untrained = {"model_l1": 0.4, "model_psnr": 8.0}
+    good = bench.verdict("pix2pix", metrics(0.1, 15.0), untrained)
+    assert good["passes"] and good["l1_vs_best_baseline"] == pytest.approx(0.5)
+    assert set(good["baselines"]) == {"untrained", "identity", "mean"}
+    # Better than the mean image, but not by the margin: no pass.
+    assert not bench.verdict("pix2pix", metrics(0.19, 13.0), untrained)["passes"]
+    # L1 by the margin but PSNR below a baseline's: no pass.
+    assert not bench.verdict("pix2pix", metrics(0.1, 11.0), untrained)["passes"]
+    # CycleGAN's headline is G(a) against the truth of a.
+    cycle = {"a_to_b_l1": 0.05, "a_to_b_psnr": 20.0, "mean_a_to_b_l1": 0.2}
+    cycle["mean_a_to_b_psnr"] = 12.0
+    verdict = bench.verdict("cyclegan", cycle, {"a_to_b_l1": 0.4, "a_to_b_psnr": 7.0})
+    assert verdict["passes"] and set(verdict["baselines"]) == {"untrained", "mean"}
+
+
+class Negate:
+    def translate(self, images, to_b=True):
+        return -tf.convert_to_tensor(images)
+
+
+class Identity:
+    def translate(self, images, domains):
+        return tf.convert_to_tensor(images)
+
+
+@pytest.mark.parametrize(
+    "proof,columns,rows",
+    [("pix2pix_edges", 3, 8), ("cyclegan", 5, 8), ("stargan", 5, 16)],
+)
+def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
+    parse_flags(f"--data_dir={fashion_dir}")
+    config, _ = bench.proof_config(proof)
+    model = Identity() if proof == "stargan" else Negate()
+    grid = bench.truth_grid(model, config)
+    size = (32 + bench.GRID_PAD) * bench.GRID_SCALE
+    pad = bench.GRID_PAD * bench.GRID_SCALE
+    assert grid.dtype == np.uint8
+    assert grid.shape == (rows * size + pad, columns * size + pad, config.channels)
+    if proof == "cyclegan":
+        # -a is the truth: the G(a) column equals the T(a) column.
+        cell = slice(pad, pad + 32 * bench.GRID_SCALE)
+        g_a = grid[cell, size + pad : 2 * size]
+        truth = grid[cell, 2 * size + pad : 3 * size]
+        np.testing.assert_array_equal(g_a, truth)
