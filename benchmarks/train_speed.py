@@ -163,18 +163,9 @@ def real_pipeline(module, config):
     module's own `make_dataset` for the translation models)."""
     if hasattr(module, "make_dataset"):
         return module.make_dataset(config)
-    from gan_tf.data import image_pipeline
+    from gan_tf.experiments.common import training_pipeline
 
-    return image_pipeline(
-        config.dataset,
-        batch_size=config.batch_size * config.d_steps,
-        image_size=config.image_size,
-        split=config.split,
-        with_labels=config.num_classes is not None,
-        data_dir=config.data_dir,
-        manual_dir=config.manual_dir,
-        seed=config.seed,
-    )
+    return training_pipeline(config)
 
 
 def build(config):
@@ -913,7 +904,8 @@ def machine_description() -> dict[str, str]:
                 ram = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
     gpus = tf.config.list_physical_devices("GPU")
     return {
-        "CPU": f"{cpu}, {os.cpu_count()} logical cores available (nproc)",
+        "CPU": f"{cpu}, {os.cpu_count()} logical cores, {len(os.sched_getaffinity(0))} of them "
+        "usable by this benchmark (its CPU affinity, e.g. `taskset -c 1` gives 1)",
         "RAM": ram,
         "GPU": ", ".join(g.name for g in gpus) if gpus else "none (CPU only)",
         "Software": f"TensorFlow {tf.__version__}, Keras {keras.__version__}, Python "
@@ -1189,6 +1181,13 @@ def define_flags(flag_values=None) -> None:
         ),
         (flags.DEFINE_float, "child_timeout", 3600.0, "Seconds before a measurement is abandoned."),
         (flags.DEFINE_string, "out", "experiments/speed.md", "The Markdown report."),
+        (
+            flags.DEFINE_bool,
+            "resume",
+            False,
+            "Reuse the successful measurements journaled beside --out by an earlier, "
+            "interrupted run of the same plan (<out>.measurements.jsonl); measure the rest.",
+        ),
     ):
         define(name, default, help_text, flag_values=fv)
     for name in ("repeats", "steps", "feed_steps", "feed_repeats", "overhead_steps", "image_size"):
@@ -1363,30 +1362,87 @@ def describe(child: ChildResult) -> str:
     return f"{head}: {r.get('probe', 'done')} ({child.seconds:.0f} s)"
 
 
-def main(argv: Sequence[str]) -> None:
+def main(argv: Sequence[str], flag_values=None) -> None:
     from absl import app, flags, logging
 
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    fv = flags.FLAGS
+    fv = flags.FLAGS if flag_values is None else flag_values
     specs = list(plan(fv))
     out = pathlib.Path(fv.out).resolve()
+    journal = journal_path(out)
+    done = read_journal(journal) if fv.resume else {}
+    if not fv.resume:
+        journal.unlink(missing_ok=True)
     command = invocation(fv)
     load_before = load_average()
     begin = time.perf_counter()
 
     children: list[ChildResult] = []
     for i, spec in enumerate(specs, 1):
-        child = run_child(spec, fv.child_timeout)
+        child = done.get(spec_key(spec))
+        if child is None:
+            child = run_child(spec, fv.child_timeout)
+            append_journal(journal, child)
+        else:
+            logging.info("[%d/%d] reused from %s", i, len(specs), journal)
         children.append(child)
         logging.info("[%d/%d] %s", i, len(specs), describe(child))
+        # The report so far, after every measurement: an interrupted run keeps what it measured.
+        complete = i == len(specs)
+        write_report(fv, out, command, children, (load_before, load_average()), begin, complete)
+    logging.info("wrote %s", out)
 
     ok = [c for c in children if c.result is not None]
     steps = [step_from_dict(c.result) for c in ok if c.spec["kind"] == "step"]
     feeds = [feed_from_dict(c.result) for c in ok if c.spec["kind"] == "feed"]
-    overheads = [overhead_from_dict(c.result) for c in ok if c.spec["kind"] == "overhead"]
-    pipeline = next((c.result for c in ok if c.spec["kind"] == "pipeline"), None)
-    shapes = next((c.result for c in ok if c.spec["kind"] == "shapes"), None)
+    check_traced_once(steps, feeds)
+    failed = [c for c in children if c.result is None]
+    if failed:
+        raise SystemExit(f"{len(failed)} measurement(s) failed; see {out}")
+
+
+# --- Journal: resuming an interrupted benchmark --------------------------------------------------
+
+
+def journal_path(out: pathlib.Path) -> pathlib.Path:
+    """Where each finished measurement is appended (beside the report), for --resume."""
+    return out.with_name(out.stem + ".measurements.jsonl")
+
+
+def spec_key(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
+def append_journal(path: pathlib.Path, child: ChildResult) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        f.write(json.dumps(dataclasses.asdict(child), allow_nan=False) + "\n")
+
+
+def read_journal(path: pathlib.Path) -> dict[str, ChildResult]:
+    """The successful measurements of an earlier run, by spec (failed ones are measured again)."""
+    if not path.exists():
+        return {}
+    done = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            child = ChildResult(**json.loads(line))
+            if child.result is not None:
+                done[spec_key(child.spec)] = child
+    return done
+
+
+def write_report(
+    fv,
+    out: pathlib.Path,
+    command: str,
+    children: Sequence[ChildResult],
+    loads: tuple[str, str],
+    begin: float,
+    complete: bool,
+) -> None:
+    ok = [c for c in children if c.result is not None]
     failed = [c for c in children if c.result is None]
     settings = {
         "steps": fv.steps,
@@ -1406,23 +1462,22 @@ def main(argv: Sequence[str]) -> None:
         machine=machine_description(),
         command=command,
         settings=settings,
-        loads=(load_before, load_average()),
+        loads=loads,
         total_seconds=time.perf_counter() - begin,
-        steps=steps,
+        steps=[step_from_dict(c.result) for c in ok if c.spec["kind"] == "step"],
         step_failures=[c for c in failed if c.spec["kind"] == "step"],
-        pipeline=pipeline,
-        feeds=feeds,
-        overheads=overheads,
-        shapes=shapes,
+        pipeline=next((c.result for c in ok if c.spec["kind"] == "pipeline"), None),
+        feeds=[feed_from_dict(c.result) for c in ok if c.spec["kind"] == "feed"],
+        overheads=[overhead_from_dict(c.result) for c in ok if c.spec["kind"] == "overhead"],
+        shapes=next((c.result for c in ok if c.spec["kind"] == "shapes"), None),
         other_failures=[c for c in failed if c.spec["kind"] != "step"],
     )
+    if not complete:
+        report = report.replace(
+            "\n\n", f"\n\n**Partial: {len(children)} measurements done so far.**\n\n", 1
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report)
-    logging.info("wrote %s", out)
-
-    check_traced_once(steps, feeds)
-    if failed:
-        raise SystemExit(f"{len(failed)} measurement(s) failed; see {out}")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from gan_tf.config import RunConfig
 from gan_tf.data import translation as tr
-from gan_tf.training.images import save_png
+from gan_tf.images import save_png
 
 FLAGS = flags.FLAGS
 PROOFS = ("pix2pix_edges", "pix2pix_inverted", "cyclegan", "stargan")
@@ -62,6 +62,13 @@ flags.DEFINE_bool("jit_compile", True, "XLA-compile the training steps.", allow_
 flags.DEFINE_integer("eval_examples", 2000, "Held-out images evaluated.", lower_bound=1)
 flags.DEFINE_bool("evaluate", True, "Held-out errors of the trained and untrained models.")
 flags.DEFINE_bool("grids", True, "Write the held-out grid of each proof.")
+flags.DEFINE_bool(
+    "resume",
+    False,
+    "Continue each proof from its workdir's checkpoint up to --steps instead of training from "
+    "scratch (a long proof can be stopped with Ctrl-C and continued); train s and steps/s then "
+    "cover this session only.",
+)
 
 # A proof passes when its L1 is at most (1 - MARGIN) x the best baseline's (and its PSNR higher).
 MARGIN = 0.25
@@ -79,6 +86,7 @@ BENCH_FLAGS = (
     "eval_examples",
     "evaluate",
     "grids",
+    "resume",
 )
 
 
@@ -308,9 +316,12 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
     config, data = proof_config(name)
     suffix = "xla" if config.jit_compile else "noxla"
     workdir = pathlib.Path(FLAGS.workdir_root) / f"{name}_{suffix}"
-    if workdir.exists():  # every proof trains from scratch
+    resumed_from = 0
+    if workdir.exists() and FLAGS.resume:
+        resumed_from = restore_latest(checkpoint_manager(build_model(config), workdir))
+    elif workdir.exists():  # a proof trains from scratch unless --resume
         shutil.rmtree(workdir)
-    record = {"proof": name, "variant": config.variant}
+    record = {"proof": name, "variant": config.variant, "resumed_from": resumed_from}
     begin = time.perf_counter()
 
     # Baseline: the untrained generator, built as `run` builds it (same seed).
@@ -374,7 +385,10 @@ def markdown_tables(records: list[dict]) -> str:
     for r in records:
         speed = f"{r['steps_per_second']:.2f}" if r.get("steps_per_second") else "-"
         first = f"{r['first_step_seconds']:.1f}" if r.get("first_step_seconds") else "-"
-        common = f"| {r['proof']} | {'on' if r['jit_compile'] else 'off'} | {r['step']} |"
+        steps = f"{r['step']}" + (
+            f" (resumed at {r['resumed_from']})" if r.get("resumed_from") else ""
+        )
+        common = f"| {r['proof']} | {'on' if r['jit_compile'] else 'off'} | {steps} |"
         timing = f"{r['train_seconds']} | {speed} | {first} |"
         if "verdict" not in r:
             lines.append(f"{common} - | - | - | - | - | - | {timing}")

@@ -37,7 +37,7 @@ class RunConfig:
     beta_2: float = 0.999
     seed: int = 0
     jit_compile: bool = True
-    mixed_precision: str = "float32"  # float32, float16 or bfloat16 (gan_tf.training.precision)
+    mixed_precision: str = "float32"  # float32, float16 or bfloat16 (gan_tf.models.precision)
     strategy: str = "default"  # default, mirrored, multi_worker, tpu (gan_tf.training.distribute)
     sample_every: int = 500
     checkpoint_every: int = 1000

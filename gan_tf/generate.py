@@ -18,16 +18,25 @@ from absl import app, flags
 from gan_tf.errors import UsageError
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "A run's workdir (holding run.json and checkpoints/).")
-flags.DEFINE_string("checkpoint", None, "A checkpoint path; default: the run's latest.")
-flags.DEFINE_string("out", "samples.png", "Output PNG.")
-flags.DEFINE_integer("num", 64, "Number of samples in the grid.", lower_bound=1)
-flags.DEFINE_integer("seed", 0, "Seed of the noise.")
-flags.DEFINE_integer("label", None, "Class of every sample (conditional runs only).", lower_bound=0)
-flags.DEFINE_bool("interpolate", False, "Write latent interpolation strips instead of a grid.")
-flags.DEFINE_integer("rows", 8, "Interpolation strips (one pair of endpoints each).", lower_bound=1)
-flags.DEFINE_integer("steps", 10, "Images per interpolation strip.", lower_bound=2)
-flags.mark_flag_as_required("workdir")
+
+
+def define_flags() -> None:
+    """The command-line flags (defined by ``__main__`` only, so importing this module, e.g. for
+    `load_run` in a notebook beside an experiment module, defines no flags)."""
+    flags.DEFINE_string("workdir", None, "A run's workdir (holding run.json and checkpoints/).")
+    flags.DEFINE_string("checkpoint", None, "A checkpoint path; default: the run's latest.")
+    flags.DEFINE_string("out", "samples.png", "Output PNG.")
+    flags.DEFINE_integer("num", 64, "Number of samples in the grid.", lower_bound=1)
+    flags.DEFINE_integer("seed", 0, "Seed of the noise.")
+    flags.DEFINE_integer(
+        "label", None, "Class of every sample (conditional runs only).", lower_bound=0
+    )
+    flags.DEFINE_bool("interpolate", False, "Write latent interpolation strips instead of a grid.")
+    flags.DEFINE_integer(
+        "rows", 8, "Interpolation strips (one pair of endpoints each).", lower_bound=1
+    )
+    flags.DEFINE_integer("steps", 10, "Images per interpolation strip.", lower_bound=2)
+    flags.mark_flag_as_required("workdir")
 
 
 def load_run(workdir: str, checkpoint: str | None = None):
@@ -51,7 +60,7 @@ def main(argv: list[str]) -> None:
     try:
         import tensorflow as tf
 
-        from gan_tf.training.images import image_grid, save_png
+        from gan_tf.images import image_grid, save_png
         from gan_tf.training.samples import generate_images
 
         model, config, step = load_run(FLAGS.workdir, FLAGS.checkpoint)
@@ -84,4 +93,5 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -4,7 +4,7 @@ An experiment module (`gan_tf/experiments/<variant>.py`) defines its own model f
 `define_common_flags` with its paper's defaults and `run_main` with a function that turns the
 parsed flags into the variant's `extra` settings.
 
-Scaling flags: `--mixed_precision=float16|bfloat16` (`gan_tf.training.precision`) and
+Scaling flags: `--mixed_precision=float16|bfloat16` (`gan_tf.models.precision`) and
 `--strategy=default|mirrored|multi_worker|tpu` (`gan_tf.training.distribute`; `--batch_size` is
 the global batch). `$GAN_TF_LOGICAL_CPUS=N` splits the CPU into N logical devices before
 TensorFlow starts, so `--strategy=mirrored` runs N replicas on a machine without GPUs.
@@ -13,6 +13,7 @@ TensorFlow starts, so `--strategy=mirrored` runs N replicas on a machine without
 from __future__ import annotations
 
 import pathlib
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,7 @@ from absl import app, flags, logging
 from gan_tf.config import RunConfig
 from gan_tf.data import get_dataset_spec, image_pipeline, resolve_image_size
 from gan_tf.errors import UsageError
-from gan_tf.training.precision import canonical_precision
+from gan_tf.models.precision import canonical_precision
 
 FLAGS = flags.FLAGS
 
@@ -155,7 +156,7 @@ def define_common_flags(**defaults: Any) -> None:
     flags.DEFINE_integer(
         "log_every", d["log_every"], "Print progress every N steps.", lower_bound=1
     )
-    # Evaluation during training (gan_tf.training.evaluation).
+    # Evaluation during training (gan_tf.metrics.periodic_evaluation).
     flags.DEFINE_integer(
         "eval_every",
         0,
@@ -241,6 +242,21 @@ def config_from_flags(
     )
 
 
+def training_pipeline(config: RunConfig):
+    """The noise-to-image models' training data: global batches of `batch_size * d_steps`
+    images (each critic update takes its own slice), with labels for conditional models."""
+    return image_pipeline(
+        config.dataset,
+        batch_size=config.batch_size * config.d_steps,
+        image_size=config.image_size,
+        split=config.split,
+        with_labels=config.num_classes is not None,
+        data_dir=config.data_dir,
+        manual_dir=config.manual_dir,
+        seed=config.seed,
+    )
+
+
 def run(
     config: RunConfig,
     workdir: str,
@@ -256,6 +272,7 @@ def run(
     # Imported here so that `--helpfull` and flag errors answer without loading TensorFlow.
     import keras
 
+    from gan_tf.metrics.periodic_evaluation import periodic_evaluation
     from gan_tf.models.zoo import build_model
     from gan_tf.training import distribute
     from gan_tf.training.runner import check_workdir, train
@@ -274,21 +291,15 @@ def run(
         config.mixed_precision,
     )
     keras.utils.set_random_seed(config.seed)
-    if make_dataset is not None:
-        dataset = make_dataset(config)
-    else:
-        dataset = image_pipeline(
-            config.dataset,
-            batch_size=config.batch_size * config.d_steps,
-            image_size=config.image_size,
-            split=config.split,
-            with_labels=config.num_classes is not None,
-            data_dir=config.data_dir,
-            manual_dir=config.manual_dir,
-            seed=config.seed,
-        )
+    dataset = make_dataset(config) if make_dataset is not None else training_pipeline(config)
     model = build_model(config, strategy)
-    return train(model, distribute.dataset_for(dataset, strategy), config, workdir)
+    return train(
+        model,
+        distribute.dataset_for(dataset, strategy),
+        config,
+        workdir,
+        make_evaluation=periodic_evaluation,
+    )
 
 
 def make_strategy_from_flags():
@@ -303,6 +314,20 @@ def make_strategy_from_flags():
     return distribute.make_strategy(FLAGS.strategy)
 
 
+def interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM both stop training the way Ctrl-C does: the runner saves a checkpoint
+    at the current step before exiting. SIGTERM is what `kill`, job schedulers and preemptible
+    machines send; and a run started in the background by a non-interactive shell (`cmd &`,
+    `nohup`) inherits SIGINT ignored, so its handler is installed explicitly."""
+
+    def interrupt(signum, frame):
+        del frame
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run_main(
     variant: str,
     make_config: Callable[[], RunConfig],
@@ -314,6 +339,7 @@ def run_main(
         if len(argv) > 1:
             raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
         logging.set_verbosity(logging.INFO)
+        interrupt_on_signals()
         try:
             strategy = make_strategy_from_flags()
             config = make_config()

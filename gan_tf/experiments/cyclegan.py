@@ -5,9 +5,10 @@ Adam(2e-4, 0.5) constant then linearly decayed to zero, batch size 1.
     python -m gan_tf.experiments.cyclegan --dataset=cycle_gan/horse2zebra --workdir=runs/h2z
     # user folders <path>/train/A/ and <path>/train/B/
     python -m gan_tf.experiments.cyclegan --dataset=folder:data/mine --workdir=runs/mine
-    # derived domains: disjoint halves of Fashion-MNIST, B = inverted A
+    # derived domains: disjoint halves of Fashion-MNIST, B = inverted A (no identity loss:
+    # it asks G(b) = b, while the right answer here is G(x) = -x for every x)
     python -m gan_tf.experiments.cyclegan --dataset=fashion_mnist --domain_b=inverted \
-        --image_size=32 --manual_dir=../shared/data --workdir=runs/cyclegan_inverted
+        --lambda_id=0 --image_size=32 --manual_dir=../shared/data --workdir=runs/cyclegan_inverted
 """
 
 from absl import flags
@@ -45,7 +46,9 @@ flags.DEFINE_float("lambda_cyc", 10.0, "Cycle-consistency weight (eq. 3).", lowe
 flags.DEFINE_float(
     "lambda_id",
     None,
-    "Identity loss weight (sec. 5.2; default 0.5 * lambda_cyc; 0 disables it).",
+    "Identity loss weight (sec. 5.2; default 0.5 * lambda_cyc; 0 disables it). It asks G to "
+    "leave B images unchanged, which suits color-preserving tasks: use 0 when the true mapping "
+    "changes every image (e.g. --domain_b=inverted).",
     lower_bound=0.0,
 )
 flags.DEFINE_integer(

@@ -1,7 +1,7 @@
 """Evaluating a generator: draw samples, extract features, compare with the real data.
 
 The logic shared by ``python -m gan_tf.evaluate`` and the training callback
-(``gan_tf.training.evaluation``):
+(``gan_tf.metrics.periodic_evaluation``):
 
 - ``parse_metrics``: the metric names users type (``fid,kid,is,pr,cs,fcd``);
 - ``real_images``: the first N images of a split, as the model sees them (run's image size);

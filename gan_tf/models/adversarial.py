@@ -19,7 +19,7 @@ replicas train exactly like one device with the same global batch (with d_steps 
 replicas' data slices are cut from the global batch differently, so the real images of each
 critic step differ from a one-device run's; see `gan_tf.training.distribute`).
 
-Mixed precision (`gan_tf.training.precision`): the networks may compute in float16 or bfloat16;
+Mixed precision (`gan_tf.models.precision`): the networks may compute in float16 or bfloat16;
 `generate` and `discriminate` cast their outputs to float32, so losses, penalties and logs are
 float32, and with float16 both optimizers are wrapped in Keras's `LossScaleOptimizer` at
 `compile` (`gan_tf.models.updates` scales the losses and applies the gradients).
@@ -35,9 +35,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import losses as gan_losses
-from gan_tf.models import updates
-from gan_tf.training import distribute, precision
-from gan_tf.training.checkpoints import optimizer_entries
+from gan_tf.models import precision, replicas, updates
 
 Logs = dict[str, tf.Tensor]
 
@@ -47,7 +45,7 @@ Logs = dict[str, tf.Tensor]
 RNG = "philox"
 
 
-class AdversarialModel(distribute.BuiltBeforeFit, keras.Model):
+class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
     """A generator, a discriminator, their optimizers and the alternating GAN update.
 
     Args:
@@ -111,11 +109,11 @@ class AdversarialModel(distribute.BuiltBeforeFit, keras.Model):
           the raw scores, as for a Wasserstein critic or a least-squares discriminator).
 
         Call it in the strategy scope the model was built in. With more than one replica,
-        `jit_compile` is turned off with a warning (`distribute.jit_compile_for`). An optimizer
+        `jit_compile` is turned off with a warning (`replicas.jit_compile_for`). An optimizer
         of a network that computes in float16 is wrapped in a `LossScaleOptimizer`.
         """
         if "jit_compile" in kwargs:
-            kwargs["jit_compile"] = distribute.jit_compile_for(
+            kwargs["jit_compile"] = replicas.jit_compile_for(
                 kwargs["jit_compile"], self.distribute_strategy
             )
         super().compile(**kwargs)
@@ -143,7 +141,7 @@ class AdversarialModel(distribute.BuiltBeforeFit, keras.Model):
         return {
             "generator": self.generator,
             "discriminator": self.discriminator,
-            **optimizer_entries(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer),
+            **updates.optimizer_entries(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer),
             "step": self.step,
         }
 
@@ -250,7 +248,7 @@ class AdversarialModel(distribute.BuiltBeforeFit, keras.Model):
             g_logs = self.generator_step(batch)
 
         self.step.assign_add(1)
-        return distribute.keras_reducible({**d_logs, **g_logs})
+        return replicas.keras_reducible({**d_logs, **g_logs})
 
     def discriminator_step(self, real_images: tf.Tensor, labels: tf.Tensor | None) -> Logs:
         batch = real_images.shape[0]

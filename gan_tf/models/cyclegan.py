@@ -21,12 +21,11 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
-from gan_tf.models import updates
+from gan_tf.models import replicas, updates
 from gan_tf.models.factory import adam
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.resnet import resnet_generator
-from gan_tf.training import distribute
 
 POOL_SIZE = 50
 NUM_SAMPLES = 8
@@ -226,7 +225,7 @@ class CycleGAN(TranslationModel):
         updates.apply_gradients(self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars)
 
         self.step.assign_add(1)
-        return distribute.keras_reducible(
+        return replicas.keras_reducible(
             {
                 "g_loss": g_loss,
                 "g_adv_a": g_adv_a,

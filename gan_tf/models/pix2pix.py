@@ -16,12 +16,11 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
-from gan_tf.models import updates
+from gan_tf.models import replicas, updates
 from gan_tf.models.factory import adam
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.unet import unet_generator
-from gan_tf.training import distribute
 
 LOSSES = ("l1", "cgan", "l1_cgan")
 NUM_SAMPLES = 8  # held-out inputs shown in sample grids
@@ -109,7 +108,7 @@ class Pix2Pix(TranslationModel):
         logs.update(g_loss=g_loss, g_l1=g_l1)
 
         self.step.assign_add(1)
-        return distribute.keras_reducible(logs)
+        return replicas.keras_reducible(logs)
 
     def grid_columns(self, samples) -> list[np.ndarray]:
         """Columns: input, translation, ground truth."""

@@ -27,11 +27,10 @@ import tensorflow as tf
 
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
-from gan_tf.models import updates
+from gan_tf.models import replicas, updates
 from gan_tf.models.factory import adam
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
-from gan_tf.training import distribute
 
 NUM_SAMPLES = 8
 
@@ -123,7 +122,7 @@ class StarGAN(TranslationModel):
         g_logs = self.generator_step(images[part], labels[part])
 
         self.step.assign_add(1)
-        return distribute.keras_reducible({**d_logs, **g_logs})
+        return replicas.keras_reducible({**d_logs, **g_logs})
 
     def critic_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
         target = self._shuffled(original)

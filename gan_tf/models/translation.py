@@ -32,15 +32,13 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf.errors import UsageError
-from gan_tf.models import updates
-from gan_tf.training import distribute, precision
-from gan_tf.training.checkpoints import optimizer_entries
-from gan_tf.training.images import image_grid
+from gan_tf.images import image_grid
+from gan_tf.models import precision, replicas, updates
 
 Logs = dict[str, tf.Tensor]
 
 
-class TranslationModel(distribute.BuiltBeforeFit, keras.Model):
+class TranslationModel(replicas.BuiltBeforeFit, keras.Model):
     """Base of the translation models; see the module docstring.
 
     Subclasses set `GENERATORS` and `DISCRIMINATORS` to the names of their network attributes
@@ -71,7 +69,7 @@ class TranslationModel(distribute.BuiltBeforeFit, keras.Model):
         """g_optimizer trains every generator, d_optimizer every discriminator; Keras's own
         arguments (`jit_compile`, ...) pass through, jit_compile off across replicas."""
         if "jit_compile" in kwargs:
-            kwargs["jit_compile"] = distribute.jit_compile_for(
+            kwargs["jit_compile"] = replicas.jit_compile_for(
                 kwargs["jit_compile"], self.distribute_strategy
             )
         super().compile(**kwargs)
@@ -106,7 +104,7 @@ class TranslationModel(distribute.BuiltBeforeFit, keras.Model):
         float16) and the step."""
         return {
             **{name: getattr(self, name) for name in self.GENERATORS + self.DISCRIMINATORS},
-            **optimizer_entries(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer),
+            **updates.optimizer_entries(g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer),
             "step": self.step,
         }
 

@@ -21,11 +21,12 @@ The training step counter lives here too (`step_counter`), shared by every model
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import tensorflow as tf
 
-from gan_tf.training import precision
+from gan_tf.models import precision
 
 
 def step_counter() -> keras.Variable:
@@ -90,3 +91,19 @@ def _non_finite_everywhere_if_anywhere(
     overflowed = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
     factor = tf.where(overflowed > 0.0, float("nan"), 1.0)
     return [None if g is None else g * tf.cast(factor, g.dtype) for g in gradients]
+
+
+LOSS_SCALE_SUFFIX = "_loss_scale"
+
+
+def optimizer_entries(**optimizers: keras.optimizers.Optimizer) -> dict[str, Any]:
+    """Checkpoint entries for optimizers given by name: each under its name as the optimizer it
+    is (or wraps, for a `LossScaleOptimizer`), plus `<name>_loss_scale` for a loss-scaled one."""
+    entries: dict[str, Any] = {}
+    for name, optimizer in optimizers.items():
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            entries[name] = optimizer.inner_optimizer
+            entries[name + LOSS_SCALE_SUFFIX] = optimizer
+        else:
+            entries[name] = optimizer
+    return entries

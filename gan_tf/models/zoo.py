@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import precision, replicas
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.models.factory import (
     adam_optimizers,
@@ -26,7 +27,6 @@ from gan_tf.models.factory import (
     core_arguments,
     cross_entropy_losses,
 )
-from gan_tf.training import distribute, precision
 
 
 def build_gan(config: RunConfig) -> AdversarialModel:
@@ -80,5 +80,5 @@ def build_model(config: RunConfig, strategy: tf.distribute.Strategy | None = Non
         model = builder(config)
         model.build_optimizers()
     networks = [v for v in model.checkpoint_objects().values() if isinstance(v, keras.Model)]
-    distribute.synchronize_batch_norm(networks, strategy)
+    replicas.synchronize_batch_norm(networks, strategy)
     return model

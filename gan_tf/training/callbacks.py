@@ -10,11 +10,12 @@ import pathlib
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from gan_tf.training import precision
-from gan_tf.training.images import save_png
+from gan_tf.images import save_png
+from gan_tf.models import precision
 from gan_tf.training.samples import fixed_inputs, sample_grid
 
 
@@ -59,26 +60,39 @@ class ProgressLogger(GlobalStepCallback):
 class ScalarSummaries(GlobalStepCallback):
     """Writes every logged value (losses, D outputs, gradient norms, penalties), the
     optimizers' learning rates and, under float16 mixed precision, their loss scales to
-    TensorBoard."""
+    TensorBoard.
+
+    One step's summaries are written by one call of a `tf.function` (traced once), not by a
+    dozen eager ops and host reads: per-step logging then costs about one function call, which
+    matters for small, fast models (measured with `benchmarks/train_speed.py --sections=overhead`).
+    """
 
     def __init__(self, start_step: int, every: int, writer) -> None:
         super().__init__(start_step, every)
         self.writer = writer
+        self._write_functions: dict[tuple[str, ...], tf.types.experimental.PolymorphicFunction] = {}
 
     def on_step(self, step, logs):
+        names = tuple(logs)
+        write = self._write_functions.get(names)
+        if write is None:  # traced once per set of logged names (the same every step)
+            write = tf.function(lambda s, v: self._write_step(s, names, v), autograph=False)
+            self._write_functions[names] = write
+        write(np.int64(step), np.array([logs[name] for name in names], np.float32))
+
+    def _write_step(self, step, names: tuple[str, ...], values) -> None:
         with self.writer.as_default(step=step):
-            for name, value in logs.items():
-                tf.summary.scalar(name, float(value))
+            for i, name in enumerate(names):
+                tf.summary.scalar(name, values[i])
             for name in ("d_optimizer", "g_optimizer"):
                 optimizer = getattr(self.model, name, None)
-                if optimizer is not None:
-                    lr = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-                    tf.summary.scalar(f"learning_rate/{name[0]}", lr)
-                scale = precision.loss_scale(optimizer) if optimizer is not None else None
+                if optimizer is None:
+                    continue
+                lr = tf.cast(optimizer.learning_rate, tf.float32)
+                tf.summary.scalar(f"learning_rate/{name[0]}", lr)
+                scale = precision.loss_scale(optimizer)
                 if scale is not None:
-                    tf.summary.scalar(
-                        f"loss_scale/{name[0]}", float(keras.ops.convert_to_numpy(scale))
-                    )
+                    tf.summary.scalar(f"loss_scale/{name[0]}", tf.cast(scale, tf.float32))
 
 
 class SampleGrids(GlobalStepCallback):

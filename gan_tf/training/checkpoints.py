@@ -17,27 +17,13 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
-import keras
 import tensorflow as tf
 from absl import logging
 
 from gan_tf.errors import UsageError
+from gan_tf.models.updates import LOSS_SCALE_SUFFIX
 
 CHECKPOINT_DIR = "checkpoints"
-LOSS_SCALE_SUFFIX = "_loss_scale"
-
-
-def optimizer_entries(**optimizers: keras.optimizers.Optimizer) -> dict[str, Any]:
-    """Checkpoint entries for optimizers given by name: each under its name as the optimizer it
-    is (or wraps, for a `LossScaleOptimizer`), plus `<name>_loss_scale` for a loss-scaled one."""
-    entries: dict[str, Any] = {}
-    for name, optimizer in optimizers.items():
-        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            entries[name] = optimizer.inner_optimizer
-            entries[name + LOSS_SCALE_SUFFIX] = optimizer
-        else:
-            entries[name] = optimizer
-    return entries
 
 
 def checkpoint_for(model) -> tf.train.Checkpoint:

@@ -14,13 +14,14 @@ What the batch means: `--batch_size` is the global batch (all replicas together)
 replicas gets batch_size / N per discriminator step, so N must divide it. Losses are means over
 each replica's batch divided by N, so the summed gradients are those of the mean over the
 global batch (`gan_tf.models.updates`); noise is drawn for the global batch and sliced per
-replica (`AdversarialModel._draw_for_replica`), so a run gives the same first step on N replicas
-as on one device.
+replica (`AdversarialModel._draw_for_replica`), and batch norm computes its statistics over the
+global batch (`gan_tf.models.replicas.synchronize_batch_norm`), so a run gives the same first
+step on N replicas as on one device.
 
 XLA: Keras compiles its whole multi-replica step function (the `strategy.run` call) as one XLA
 cluster, which XLA cannot place across devices, so the models turn `jit_compile` off with a
-warning when there is more than one replica (`jit_compile_for`); each replica's step then runs
-as a TensorFlow graph.
+warning when there is more than one replica (`gan_tf.models.replicas.jit_compile_for`); each
+replica's step then runs as a TensorFlow graph.
 
 Writing (`is_chief`, `output_dir`): under `multi_worker` every worker runs the callbacks and
 saves checkpoints (saving may involve collective ops, so all take part), but only the chief
@@ -37,12 +38,9 @@ import pathlib
 import shutil
 import tempfile
 
-import keras
 import tensorflow as tf
-from absl import logging
 
 from gan_tf.errors import UsageError
-from gan_tf.training.precision import nested_layers
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 LOGICAL_CPUS_ENV = "GAN_TF_LOGICAL_CPUS"
@@ -164,71 +162,6 @@ def dataset_for(dataset: tf.data.Dataset, strategy: tf.distribute.Strategy) -> t
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.with_options(options)
-
-
-def jit_compile_for(requested: bool | str, strategy: tf.distribute.Strategy) -> bool | str:
-    """`requested`, or False (with a warning) when the step runs on more than one replica: Keras
-    compiles the whole multi-replica step (its `strategy.run` call) as one XLA cluster, which
-    XLA cannot place across devices."""
-    replicas = strategy.num_replicas_in_sync
-    if requested and replicas > 1:
-        logging.warning(
-            "jit_compile is not supported by Keras across %d replicas: steps run without XLA",
-            replicas,
-        )
-        return False
-    return requested
-
-
-class BuiltBeforeFit:
-    """Mixin for the gan_tf models, whose networks and optimizers are all built before `fit`.
-
-    Under a tf.distribute strategy, Keras 3's `fit` first takes a batch from a fresh iterator of
-    the training data to build the model symbolically (`_maybe_symbolic_build`; without a
-    strategy it builds while tracing instead). With everything built there is nothing to do,
-    but the fresh iterator advances a reshuffling dataset's order, so a run under
-    `--strategy=mirrored` would train on other batches than the same run under `default`. This
-    skips that step, as Keras does without a strategy.
-    """
-
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None) -> None:
-        del iterator, data_batch
-
-
-def synchronize_batch_norm(networks, strategy: tf.distribute.Strategy) -> int:
-    """Makes every BatchNormalization layer of `networks` compute its batch statistics over
-    the global batch (Keras's `synchronized=True`: an all-reduce of the sums per call) when
-    `strategy` has more than one replica; returns how many layers it changed.
-
-    Without it each replica would normalise with the statistics of its own slice of the batch
-    and keep its own moving averages, so N replicas would train differently from one device
-    and the workers' weights would drift apart; GANs that scale out use cross-replica batch
-    norm for this reason (BigGAN, Brock et al. 2019, sec. 3).
-    """
-    if strategy.num_replicas_in_sync == 1:
-        return 0
-    changed = 0
-    for network in networks:
-        for layer in nested_layers(network):
-            if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized:
-                layer.synchronized = True
-                changed += 1
-    return changed
-
-
-def keras_reducible(logs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-    """A train step's scalar logs in a form Keras 3 can average over workers.
-
-    Under multi-worker training Keras reduces each logged value with
-    `strategy.reduce(MEAN, value, axis=0)`, which fails on scalars ("Invalid reduction
-    dimension 0 for input with 0 dimensions", tensorflow/tensorflow#72388); there each value
-    gets a leading axis of one, which that reduction removes again. Elsewhere `logs` is
-    returned unchanged.
-    """
-    strategy = tf.distribute.get_strategy()
-    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return logs
-    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:

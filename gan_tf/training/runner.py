@@ -2,7 +2,7 @@
 
 # Resume.            restore the latest checkpoint of the workdir, if any
 # Evaluate (set-up). with --eval_every: feature networks and cached real statistics, before
-#                    any step (gan_tf.training.evaluation)
+#                    any step (`make_evaluation`, gan_tf.metrics.periodic_evaluation)
 # Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
 # Interrupted.       Ctrl-C saves a checkpoint at the current step before exiting
 # Finish.            final checkpoint and sample grid (and evaluation, with --eval_every)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 import time
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -98,17 +99,29 @@ def weights_fingerprint(model) -> str:
 
 
 def train(
-    model, dataset: tf.data.Dataset, config: RunConfig, workdir: str | pathlib.Path
+    model,
+    dataset: tf.data.Dataset,
+    config: RunConfig,
+    workdir: str | pathlib.Path,
+    make_evaluation: Callable[..., keras.callbacks.Callback] | None = None,
 ) -> TrainResult:
     """Trains `model` on `dataset` up to `config.train_steps`, resuming from `workdir`.
 
-    `dataset` yields global batches; under a strategy, `fit` distributes them."""
+    `dataset` yields global batches; under a strategy, `fit` distributes them. With
+    `config.eval_every`, `make_evaluation(model, config, output_dir, writer, start_step)` makes
+    the evaluation callback (`gan_tf.metrics.periodic_evaluation.periodic_evaluation`); it is
+    passed in because metrics sit above training in the package's layers."""
+    if config.eval_every and make_evaluation is None:
+        raise UsageError(
+            f"eval_every={config.eval_every} needs an evaluation callback: pass "
+            "make_evaluation=gan_tf.metrics.periodic_evaluation.periodic_evaluation to train()"
+        )
     workdir = pathlib.Path(workdir)
     check_workdir(workdir, config)
     strategy = model.distribute_strategy
     output_dir = distribute.output_dir(workdir, strategy)
     try:
-        return _train(model, dataset, config, workdir, output_dir)
+        return _train(model, dataset, config, workdir, output_dir, make_evaluation)
     finally:
         distribute.remove_output_dir(output_dir, workdir, strategy)
 
@@ -119,6 +132,7 @@ def _train(
     config: RunConfig,
     workdir: pathlib.Path,
     output_dir: pathlib.Path,
+    make_evaluation: Callable[..., keras.callbacks.Callback] | None,
 ) -> TrainResult:
     """`train`, writing into `output_dir` (the workdir, except on non-chief workers)."""
     manager = checkpoint_manager(model, output_dir)
@@ -143,9 +157,7 @@ def _train(
     # Evaluate (set-up): networks and real statistics before the first step.
     evaluation = None
     if config.eval_every:
-        from gan_tf.training.evaluation import periodic_evaluation
-
-        evaluation = periodic_evaluation(model, config, output_dir, writer, start_step)
+        evaluation = make_evaluation(model, config, output_dir, writer, start_step)
 
     # Train.
     timer = _StepTimer()

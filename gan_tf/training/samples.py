@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from gan_tf.training.images import image_grid
+from gan_tf.images import image_grid
 
 
 def fixed_inputs(

@@ -148,3 +148,53 @@ def test_a_child_process_measures_the_experiments_default_model(monkeypatch):
     assert (m.variant, m.dataset, m.image_size, m.batch_size) == ("dcgan", "mnist_demo", 28, 4)
     assert m.traces == 1 and m.steps_per_second > 0
     assert json.dumps(child.result)  # a plain JSON record
+
+
+def test_an_interrupted_run_resumes_from_its_journal(tmp_path, monkeypatch):
+    # Every finished measurement is journaled and the report rewritten after each one; with
+    # --resume a second run measures only what the first did not finish.
+    from absl import flags
+
+    specs = [{"kind": "pipeline", "n": i} for i in range(3)]
+    measured = []
+
+    stop_at_third = True
+
+    class StoppedError(Exception):
+        pass
+
+    def fake_child(spec, timeout):
+        if spec["n"] == 2 and stop_at_third:
+            raise StoppedError  # the first run is stopped during its third measurement
+        measured.append(spec["n"])
+        result = {
+            "dataset": "mnist",
+            "batch_size": 64,
+            "batches": 10,
+            "static_shape": True,
+            "first_batch_seconds": 1.0,
+            "first_epoch_images_per_second": 100.0,
+            "cached_images_per_second": 1000.0,
+        }
+        return train_speed.ChildResult(spec, result, 0.1)
+
+    monkeypatch.setattr(train_speed, "plan", lambda fv: specs)
+    monkeypatch.setattr(train_speed, "run_child", fake_child)
+    monkeypatch.setattr(train_speed, "machine_description", lambda: {"CPU": "test"})
+    out = tmp_path / "speed.md"
+
+    def run(*args):
+        fv = flags.FlagValues()
+        train_speed.define_flags(fv)
+        fv(["train_speed", f"--out={out}", *args])
+        train_speed.main(["train_speed"], fv)
+
+    with pytest.raises(StoppedError):
+        run()
+    assert measured == [0, 1]
+    assert "Partial: 2 measurements" in out.read_text()
+    assert len(train_speed.read_journal(train_speed.journal_path(out))) == 2
+    stop_at_third = False
+    run("--resume")
+    assert measured == [0, 1, 2]  # only the missing one was measured again
+    assert "Partial" not in out.read_text()

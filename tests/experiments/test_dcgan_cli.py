@@ -153,8 +153,19 @@ def test_workdir_of_another_variant_is_refused(trained_run, data_dir):
     assert "Traceback" not in result.stderr
 
 
-def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_dir):
+@pytest.mark.parametrize(
+    "signum, sigint_ignored",
+    # Ctrl-C in a terminal; `kill` (SIGTERM) of a run started in the background, whose shell
+    # made it ignore SIGINT (simulated by the new session's inherited SIG_IGN below).
+    [(signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["sigint", "sigterm_background"],
+)
+def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_dir, signum, sigint_ignored):
     workdir = tmp_path / "interrupted"
+
+    def ignore_sigint():  # what `cmd &` in a non-interactive shell does to the child
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     process = subprocess.Popen(
         [
             sys.executable,
@@ -170,11 +181,12 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_dir):
         env=cli_env(),
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignore_sigint if sigint_ignored else None,
     )
     for line in process.stderr:  # wait until training is under way
         if "step 5/100000" in line:
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode != 0
     assert "interrupted at step" in stderr

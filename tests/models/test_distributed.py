@@ -1,4 +1,5 @@
-"""MirroredStrategy over two logical CPU devices trains exactly like one device."""
+"""MirroredStrategy over two logical CPU devices: trains exactly like one device, skips a
+loss-scaled update on every replica when one overflows, and trains the translation models."""
 
 import json
 import subprocess
@@ -13,19 +14,24 @@ from tests.experiments.cli import cli_env
 pytestmark = pytest.mark.slow
 
 
-def test_mirrored_wgan_gp_step_equals_one_device_with_the_same_global_batch():
-    # A fresh process: logical devices must be configured before TensorFlow starts.
+def run_check(mode: str) -> dict:
+    """distributed_check.py in a fresh process (logical devices must be configured before
+    TensorFlow starts); its JSON report."""
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tests" / "models" / "distributed_check.py"), "nojit"],
+        [sys.executable, str(REPO_ROOT / "tests" / "models" / "distributed_check.py"), mode],
         cwd=REPO_ROOT,
         env=cli_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_mirrored_wgan_gp_step_equals_one_device_with_the_same_global_batch():
+    report = run_check("nojit")
     assert report["replicas"] == 2
     # Losses averaged over the global batch, gradient penalty per sample, gradients summed
     # over replicas: the same numbers as one device.
@@ -39,17 +45,7 @@ def test_mirrored_wgan_gp_step_equals_one_device_with_the_same_global_batch():
 def test_loss_scaled_update_is_skipped_on_every_replica_when_one_overflows():
     # Keras's LossScaleOptimizer checks only the first replica's gradients; gan_tf makes the
     # replicas agree, so an overflow on the second replica alone skips the update everywhere.
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tests" / "models" / "distributed_check.py"), "nonfinite"],
-        cwd=REPO_ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_check("nonfinite")
     assert report["replicas"] == 2
     assert report["d_weights_finite"] and report["d_weights_unchanged"]
     assert report["d_scale"] == 8.0  # halved from 16
@@ -60,21 +56,7 @@ def test_loss_scaled_update_is_skipped_on_every_replica_when_one_overflows():
 def test_translation_models_train_on_two_replicas():
     # pix2pix, CycleGAN and StarGAN (in float16) under MirroredStrategy: one step each, XLA
     # turned off across replicas, StarGAN's critic updated n_critic = 2 times.
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "tests" / "models" / "distributed_check.py"),
-            "translation",
-        ],
-        cwd=REPO_ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = run_check("translation")
     for variant in ("pix2pix", "cyclegan", "stargan"):
         assert report[variant]["replicas"] == 2, variant
         assert report[variant]["finite"] and report[variant]["step"] == 1, variant

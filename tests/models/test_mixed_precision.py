@@ -9,8 +9,8 @@ import tensorflow as tf
 
 from gan_tf.config import RunConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import precision
 from gan_tf.models.zoo import build_model
-from gan_tf.training import precision
 from gan_tf.training.checkpoints import checkpoint_manager, restore_latest
 
 

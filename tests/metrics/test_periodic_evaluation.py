@@ -9,9 +9,9 @@ from gan_tf.config import RunConfig
 from gan_tf.data import image_pipeline
 from gan_tf.errors import UsageError
 from gan_tf.metrics import inception
+from gan_tf.metrics import periodic_evaluation as ev
 from gan_tf.metrics.evaluation import EvalResult
 from gan_tf.models.zoo import build_model
-from gan_tf.training import evaluation as ev
 from gan_tf.training.runner import train
 from tests.experiments.cli import scalar_events
 
@@ -55,7 +55,7 @@ def tiny_run(data_dir, **overrides):
 
 def test_eval_every_logs_metrics_and_keeps_the_best_checkpoint(data_dir, tmp_path):
     config, model, dataset = tiny_run(data_dir)
-    train(model, dataset, config, tmp_path / "run")
+    train(model, dataset, config, tmp_path / "run", make_evaluation=ev.periodic_evaluation)
     scalars = scalar_events(tmp_path / "run")
     # Steps 2 and 4, and the final step 5; nothing in between.
     assert sorted(scalars["eval/fcd"]) == sorted(scalars["eval/cs"]) == [2, 4, 5]
@@ -124,6 +124,6 @@ def test_tracked_metrics():
 def test_missing_inception_weights_fail_before_the_first_step(data_dir, tmp_path):
     config, model, dataset = tiny_run(data_dir, eval_metric="fid")
     with pytest.raises(UsageError, match=inception.WEIGHTS_ENV_VAR):
-        train(model, dataset, config, tmp_path / "run")
+        train(model, dataset, config, tmp_path / "run", make_evaluation=ev.periodic_evaluation)
     assert int(np.asarray(model.step)) == 0
     assert not list((tmp_path / "run").glob("checkpoints/ckpt-*"))

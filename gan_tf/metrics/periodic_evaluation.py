@@ -1,6 +1,8 @@
 """Evaluation during training: FID/KID (or the classifier metrics) every N steps, best checkpoint.
 
-``--eval_every=N`` adds ``PeriodicEvaluation`` to the training callbacks. Every N global steps it
+``--eval_every=N`` adds ``PeriodicEvaluation`` to the training callbacks (the experiments pass
+``periodic_evaluation`` to ``gan_tf.training.runner.train``, which stays free of metrics).
+Every N global steps it
 
 1. generates ``--eval_samples`` images from a fixed noise seed with the current generator
    (inference mode, XLA-compiled, traced once for the whole run);
