@@ -1375,6 +1375,8 @@ def main(argv: Sequence[str], flag_values=None) -> None:
     if not fv.resume:
         journal.unlink(missing_ok=True)
     command = invocation(fv)
+    machine = machine_description()
+    settings = run_settings(fv)
     load_before = load_average()
     begin = time.perf_counter()
 
@@ -1389,17 +1391,61 @@ def main(argv: Sequence[str], flag_values=None) -> None:
         children.append(child)
         logging.info("[%d/%d] %s", i, len(specs), describe(child))
         # The report so far, after every measurement: an interrupted run keeps what it measured.
-        complete = i == len(specs)
-        write_report(fv, out, command, children, (load_before, load_average()), begin, complete)
+        report = markdown_report(
+            machine=machine,
+            command=command,
+            settings=settings,
+            loads=(load_before, load_average()),
+            total_seconds=time.perf_counter() - begin,
+            **sections(children),
+        )
+        if i < len(specs):
+            report = report.replace(
+                "\n\n", f"\n\n**Partial: {i} measurements done so far.**\n\n", 1
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report)
     logging.info("wrote %s", out)
 
-    ok = [c for c in children if c.result is not None]
-    steps = [step_from_dict(c.result) for c in ok if c.spec["kind"] == "step"]
-    feeds = [feed_from_dict(c.result) for c in ok if c.spec["kind"] == "feed"]
-    check_traced_once(steps, feeds)
-    failed = [c for c in children if c.result is None]
+    measured = sections(children)
+    check_traced_once(measured["steps"], measured["feeds"])
+    failed = len(measured["step_failures"]) + len(measured["other_failures"])
     if failed:
-        raise SystemExit(f"{len(failed)} measurement(s) failed; see {out}")
+        raise SystemExit(f"{failed} measurement(s) failed; see {out}")
+
+
+def run_settings(fv) -> dict[str, Any]:
+    """The flags that shape the measurements, for the report's header."""
+    settings = {
+        "steps": fv.steps,
+        "warmup": fv.warmup,
+        "repeats": fv.repeats,
+        "max_run_seconds": fv.max_run_seconds,
+        "feed_steps": fv.feed_steps,
+        "feed_repeats": fv.feed_repeats,
+        "overhead_steps": fv.overhead_steps,
+        "overhead_run_seconds": fv.overhead_run_seconds,
+    }
+    if fv.dataset:
+        settings["dataset"] = fv.dataset
+    if fv.image_size:
+        settings["image_size"] = fv.image_size
+    return settings
+
+
+def sections(children: Sequence[ChildResult]) -> dict[str, Any]:
+    """The measurements so far, parsed by kind: the report's sections and failures."""
+    ok = [c for c in children if c.result is not None]
+    failed = [c for c in children if c.result is None]
+    return {
+        "steps": [step_from_dict(c.result) for c in ok if c.spec["kind"] == "step"],
+        "step_failures": [c for c in failed if c.spec["kind"] == "step"],
+        "pipeline": next((c.result for c in ok if c.spec["kind"] == "pipeline"), None),
+        "feeds": [feed_from_dict(c.result) for c in ok if c.spec["kind"] == "feed"],
+        "overheads": [overhead_from_dict(c.result) for c in ok if c.spec["kind"] == "overhead"],
+        "shapes": next((c.result for c in ok if c.spec["kind"] == "shapes"), None),
+        "other_failures": [c for c in failed if c.spec["kind"] != "step"],
+    }
 
 
 # --- Journal: resuming an interrupted benchmark --------------------------------------------------
@@ -1431,53 +1477,6 @@ def read_journal(path: pathlib.Path) -> dict[str, ChildResult]:
             if child.result is not None:
                 done[spec_key(child.spec)] = child
     return done
-
-
-def write_report(
-    fv,
-    out: pathlib.Path,
-    command: str,
-    children: Sequence[ChildResult],
-    loads: tuple[str, str],
-    begin: float,
-    complete: bool,
-) -> None:
-    ok = [c for c in children if c.result is not None]
-    failed = [c for c in children if c.result is None]
-    settings = {
-        "steps": fv.steps,
-        "warmup": fv.warmup,
-        "repeats": fv.repeats,
-        "max_run_seconds": fv.max_run_seconds,
-        "feed_steps": fv.feed_steps,
-        "feed_repeats": fv.feed_repeats,
-        "overhead_steps": fv.overhead_steps,
-        "overhead_run_seconds": fv.overhead_run_seconds,
-    }
-    if fv.dataset:
-        settings["dataset"] = fv.dataset
-    if fv.image_size:
-        settings["image_size"] = fv.image_size
-    report = markdown_report(
-        machine=machine_description(),
-        command=command,
-        settings=settings,
-        loads=loads,
-        total_seconds=time.perf_counter() - begin,
-        steps=[step_from_dict(c.result) for c in ok if c.spec["kind"] == "step"],
-        step_failures=[c for c in failed if c.spec["kind"] == "step"],
-        pipeline=next((c.result for c in ok if c.spec["kind"] == "pipeline"), None),
-        feeds=[feed_from_dict(c.result) for c in ok if c.spec["kind"] == "feed"],
-        overheads=[overhead_from_dict(c.result) for c in ok if c.spec["kind"] == "overhead"],
-        shapes=next((c.result for c in ok if c.spec["kind"] == "shapes"), None),
-        other_failures=[c for c in failed if c.spec["kind"] != "step"],
-    )
-    if not complete:
-        report = report.replace(
-            "\n\n", f"\n\n**Partial: {len(children)} measurements done so far.**\n\n", 1
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report)
 
 
 if __name__ == "__main__":

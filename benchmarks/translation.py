@@ -316,12 +316,9 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
     config, data = proof_config(name)
     suffix = "xla" if config.jit_compile else "noxla"
     workdir = pathlib.Path(FLAGS.workdir_root) / f"{name}_{suffix}"
-    resumed_from = 0
-    if workdir.exists() and FLAGS.resume:
-        resumed_from = restore_latest(checkpoint_manager(build_model(config), workdir))
-    elif workdir.exists():  # a proof trains from scratch unless --resume
+    if workdir.exists() and not FLAGS.resume:  # a proof trains from scratch unless --resume
         shutil.rmtree(workdir)
-    record = {"proof": name, "variant": config.variant, "resumed_from": resumed_from}
+    record = {"proof": name, "variant": config.variant}
     begin = time.perf_counter()
 
     # Baseline: the untrained generator, built as `run` builds it (same seed).
@@ -335,6 +332,7 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
     model = build_model(config)
     step = restore_latest(checkpoint_manager(model, workdir))
     record.update(
+        resumed_from=result.start_step,  # 0 unless --resume found a checkpoint
         step=step,
         batch_size=config.batch_size,
         jit_compile=config.jit_compile,

@@ -1,4 +1,5 @@
-"""Shared test set-up: quiet TensorFlow, and the location of the shared real data."""
+"""Shared test set-up: quiet TensorFlow, the location of the shared real data, and the packaged
+mnist_demo prepared once."""
 
 import os
 import pathlib
@@ -37,3 +38,13 @@ def quiet_tfds():
     import tensorflow_datasets as tfds
 
     tfds.disable_progress_bar()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory):
+    """A TFDS data dir with the packaged mnist_demo prepared once for the whole session."""
+    from gan_tf.data import image_pipeline
+
+    path = tmp_path_factory.mktemp("tfds")
+    next(iter(image_pipeline("mnist_demo", batch_size=1, data_dir=str(path))))
+    return str(path)

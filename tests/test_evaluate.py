@@ -14,15 +14,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    from gan_tf.data import image_pipeline
-
-    path = tmp_path_factory.mktemp("tfds")
-    next(iter(image_pipeline("mnist_demo", batch_size=1, data_dir=str(path))))
-    return str(path)
-
-
-@pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("cache")
 

@@ -6,18 +6,10 @@ import pytest
 import tensorflow as tf
 
 from gan_tf.config import RunConfig
-from gan_tf.data import image_pipeline
 from gan_tf.errors import UsageError
 from gan_tf.metrics import evaluation, inception
 from gan_tf.models.zoo import build_model
 from tests.conftest import require_shared
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tfds")
-    next(iter(image_pipeline("mnist_demo", batch_size=1, data_dir=str(path))))
-    return str(path)
 
 
 @pytest.fixture(autouse=True)

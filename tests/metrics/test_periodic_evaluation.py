@@ -16,13 +16,6 @@ from gan_tf.training.runner import train
 from tests.experiments.cli import scalar_events
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("tfds")
-    next(iter(image_pipeline("mnist_demo", batch_size=1, data_dir=str(path))))
-    return str(path)
-
-
 @pytest.fixture(autouse=True)
 def isolated_caches(monkeypatch, tmp_path):
     monkeypatch.setenv("GAN_TF_CACHE_DIR", str(tmp_path / "cache"))
