@@ -110,6 +110,10 @@ class SampleGrids(GlobalStepCallback):
     def on_step(self, step, logs):
         self.write(step)
 
+    def path(self, step: int) -> pathlib.Path:
+        """Where the grid of `step` is (or will be) saved."""
+        return self.samples_dir / f"step_{step:07d}.png"
+
     def write(self, step: int) -> pathlib.Path:
         if hasattr(self.model, "sample_grid"):
             # Models that do not map noise to images (image-to-image translation) draw their
@@ -120,7 +124,7 @@ class SampleGrids(GlobalStepCallback):
             grid = sample_grid(self.model, z, labels, rows)
         with self.writer.as_default(step=step):
             tf.summary.image("samples", grid[None], step=step)
-        self.last_path = save_png(self.samples_dir / f"step_{step:07d}.png", grid)
+        self.last_path = save_png(self.path(step), grid)
         return self.last_path
 
 

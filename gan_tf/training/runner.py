@@ -139,7 +139,6 @@ def _train(
 
     # Resume (every worker from the workdir's checkpoints).
     start_step = restore_latest(manager, tf.train.latest_checkpoint(str(workdir / CHECKPOINT_DIR)))
-    config.save(output_dir)
     writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
     samples = cb.SampleGrids(start_step, config.sample_every, writer, output_dir, seed=config.seed)
     samples.set_model(model)
@@ -150,7 +149,12 @@ def _train(
             start_step,
             config.train_steps,
         )
-        return TrainResult(start_step, start_step, 0.0, None, None, samples.write(start_step))
+        # Leave the finished run's record as it is: its run.json keeps the settings it was
+        # trained with, and its last grid is written only if it is missing.
+        grid = samples.path(start_step)
+        grid = grid if grid.exists() else samples.write(start_step)
+        return TrainResult(start_step, start_step, 0.0, None, None, grid)
+    config.save(output_dir)
     if start_step:
         logging.info("resuming %s from step %d", workdir, start_step)
 

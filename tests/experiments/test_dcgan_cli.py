@@ -66,6 +66,27 @@ def test_second_run_resumes_at_the_saved_step(trained_run, data_dir):
     assert sorted(scalar_events(workdir)["d_loss"]) == [1, 2, 3, 4, 5]
 
 
+def test_a_finished_run_is_left_as_it_is(trained_run, data_dir):
+    # Asking for fewer steps than the run has trains nothing and keeps its record: run.json
+    # still says how it was trained, and its last grid is not rewritten.
+    workdir, _ = trained_run
+    record = (workdir / "run.json").read_text()
+    grid = workdir / "samples" / "step_0000005.png"
+    written = grid.stat().st_mtime_ns
+    again = run_module(
+        "gan_tf.experiments.dcgan",
+        *TINY,
+        f"--data_dir={data_dir}",
+        f"--workdir={workdir}",
+        "--train_steps=4",
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "already trained for 5 >= 4 steps" in again.stderr
+    assert (workdir / "run.json").read_text() == record
+    assert '"train_steps": 5' in record
+    assert grid.stat().st_mtime_ns == written
+
+
 def test_generate_writes_a_grid_and_an_interpolation(trained_run, tmp_path):
     workdir, _ = trained_run
     grid_path, walk_path = tmp_path / "grid.png", tmp_path / "walk.png"
