@@ -206,7 +206,9 @@ class CycleGAN(TranslationModel):
                 g_loss += self.lambda_id * identity
             differentiated = updates.replica_loss(g_loss, self.g_optimizer)
         g_vars = self.generator_variables
-        updates.apply_gradients(self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars)
+        g_grad_norm = updates.apply_gradients(
+            self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars
+        )
 
         # 2. Discriminators on real images and on fakes from the history pools:
         #    D_B minimises 1/2 E[(D_B(b) - 1)^2] + 1/2 E[D_B(G(a))^2], D_A likewise.
@@ -222,7 +224,9 @@ class CycleGAN(TranslationModel):
             d_loss = d_loss_a + d_loss_b
             differentiated = updates.replica_loss(d_loss, self.d_optimizer)
         d_vars = self.discriminator_variables
-        updates.apply_gradients(self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars)
+        d_grad_norm = updates.apply_gradients(
+            self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars
+        )
 
         self.step.assign_add(1)
         return replicas.keras_reducible(
@@ -234,8 +238,12 @@ class CycleGAN(TranslationModel):
                 "identity": identity,
                 "d_loss_a": d_loss_a,
                 "d_loss_b": d_loss_b,
+                "d_real_a": tf.reduce_mean(real_a_out),
+                "d_fake_a": tf.reduce_mean(fake_a_out),
                 "d_real_b": tf.reduce_mean(real_b_out),
                 "d_fake_b": tf.reduce_mean(fake_b_out),
+                "g_grad_norm": g_grad_norm,  # G and F together
+                "d_grad_norm": d_grad_norm,  # D_A and D_B together
             }
         )
 

@@ -82,13 +82,14 @@ class Pix2Pix(TranslationModel):
                 d_loss = 0.5 * gan_losses.minimax_discriminator_loss(real_logits, fake_logits)
                 differentiated = updates.replica_loss(d_loss, self.d_optimizer)
             d_vars = self.discriminator.trainable_variables
-            updates.apply_gradients(
+            d_grad_norm = updates.apply_gradients(
                 self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars
             )
             logs.update(
                 d_loss=d_loss,
                 d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
                 d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)),
+                d_grad_norm=d_grad_norm,
             )
 
         # 3. G step: the non-saturating -log D(x, G(x)) (sec. 3.3) against the updated D, plus
@@ -104,8 +105,10 @@ class Pix2Pix(TranslationModel):
                 g_loss += self.lambda_l1 * g_l1
             differentiated = updates.replica_loss(g_loss, self.g_optimizer)
         g_vars = self.generator.trainable_variables
-        updates.apply_gradients(self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars)
-        logs.update(g_loss=g_loss, g_l1=g_l1)
+        g_grad_norm = updates.apply_gradients(
+            self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars
+        )
+        logs.update(g_loss=g_loss, g_l1=g_l1, g_grad_norm=g_grad_norm)
 
         self.step.assign_add(1)
         return replicas.keras_reducible(logs)

@@ -140,11 +140,14 @@ class StarGAN(TranslationModel):
             loss = adversarial + self.lambda_cls * classification + self.lambda_gp * penalty
             differentiated = updates.replica_loss(loss, self.d_optimizer)
         variables = self.discriminator.trainable_variables
-        updates.apply_gradients(
+        d_grad_norm = updates.apply_gradients(
             self.d_optimizer, tape.gradient(differentiated, variables), variables
         )
         return {
             "d_loss": loss,
+            "d_real": tf.reduce_mean(src_real),
+            "d_fake": tf.reduce_mean(src_fake),
+            "d_grad_norm": d_grad_norm,
             "d_adv": adversarial,
             "d_cls": classification,
             "gradient_penalty": penalty,
@@ -165,11 +168,12 @@ class StarGAN(TranslationModel):
             loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
             differentiated = updates.replica_loss(loss, self.g_optimizer)
         variables = self.generator.trainable_variables
-        updates.apply_gradients(
+        g_grad_norm = updates.apply_gradients(
             self.g_optimizer, tape.gradient(differentiated, variables), variables
         )
         return {
             "g_loss": loss,
+            "g_grad_norm": g_grad_norm,
             "g_adv": adversarial,
             "g_cls": classification,
             "g_rec": reconstruction,

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.data.test_translation import prepared_fashion_mnist
+from tests.experiments.cli import image_events, scalar_events
 
 TINY = [
     "--dataset=fashion_mnist",
@@ -29,6 +30,13 @@ VARIANT_FLAGS = {
         "--d_steps=2",
         "--nojit_compile",
     ],
+}
+
+
+DIAGNOSTICS = {
+    "pix2pix": {"d_real", "d_fake", "d_grad_norm", "g_grad_norm"},
+    "cyclegan": {"d_real_a", "d_fake_a", "d_real_b", "d_fake_b", "d_grad_norm", "g_grad_norm"},
+    "stargan": {"d_real", "d_fake", "d_grad_norm", "g_grad_norm"},
 }
 
 
@@ -59,6 +67,12 @@ def test_trains_then_resumes(variant, fashion_dir, tmp_path):
     assert (workdir / "samples" / "step_0000001.png").exists()
     config = json.loads((workdir / "run.json").read_text())
     assert config["variant"] == variant and config["image_size"] == 32
+
+    # What the TensorBoard shows besides the losses: D on real and on fake, both gradient
+    # norms, both learning rates, the sample grid.
+    scalars = scalar_events(workdir)
+    assert DIAGNOSTICS[variant] | {"learning_rate/d", "learning_rate/g"} <= set(scalars)
+    assert image_events(workdir) == [1]
 
     second = run(variant, *args, "--train_steps=2")
     assert second.returncode == 0, second.stderr[-3000:]
