@@ -40,7 +40,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format gan_tf tests benchmarks
 
 # Train-step speed of every variant, XLA on/off, input pipeline, per-step overhead; writes
-# experiments/speed.md (estimated 1 to 1.5 hours on 2 quiet CPU cores).
+# experiments/speed.md (about three hours on one CPU core, most of it CycleGAN and StarGAN at paper size).
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.train_speed --out=experiments/speed.md
 
