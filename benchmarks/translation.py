@@ -14,6 +14,7 @@ Proofs (32x32, small networks, so each trains in minutes on a 2-core CPU):
   stargan_pointwise the same without the rotation: original / inverted / colorized, three
                     per-pixel maps, none of them a geometric change (which this generator, like
                     CycleGAN's, is not built for: CycleGAN, Zhu et al. 2017, sec. 6)
+  stargan_inverted  original / inverted only: the cyclegan proof's task, with one generator
 
 Baselines (gan_tf.metrics.reconstruction): the identity mapping (output = input), the
 mean image (one constant output: the per-pixel mean of the held-out targets themselves) and
@@ -50,7 +51,13 @@ from gan_tf.data import translation as tr
 from gan_tf.images import save_png
 
 FLAGS = flags.FLAGS
-PROOFS = ("pix2pix_edges", "pix2pix_inverted", "cyclegan", "stargan", "stargan_pointwise")
+# StarGAN proofs: their domains (all are known transforms of the same images).
+STARGAN_DOMAINS = {
+    "stargan": tr.DERIVED_DOMAINS,
+    "stargan_pointwise": ("original", "inverted", "colorized"),
+    "stargan_inverted": ("original", "inverted"),
+}
+PROOFS = ("pix2pix_edges", "pix2pix_inverted", "cyclegan", *STARGAN_DOMAINS)
 flags.DEFINE_list("proofs", list(PROOFS), "Which proofs to run.")
 flags.DEFINE_integer("steps", None, "Override every proof's training steps.", lower_bound=1)
 # `out` and `jit_compile` are also flags of benchmarks/toy_mixture.py; the tests import both
@@ -165,13 +172,11 @@ def proof_config(name: str) -> tuple[RunConfig, object]:
                 manual_dir=c.manual_dir,
                 seed=c.seed,
             )
-    elif name in ("stargan", "stargan_pointwise"):
-        names = list(tr.DERIVED_DOMAINS)
-        if name == "stargan_pointwise":
-            names.remove("rotated")
+    elif name in STARGAN_DOMAINS:
+        names = list(STARGAN_DOMAINS[name])
         config = RunConfig(
             variant="stargan",
-            channels=3,
+            channels=tr.multi_domain_channels(common["dataset"], names),  # RGB with colorized
             base_filters=16,
             batch_size=16,
             d_steps=5,

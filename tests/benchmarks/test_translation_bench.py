@@ -127,6 +127,7 @@ class Identity:
         ("cyclegan", 5, 8),
         ("stargan", 5, 16),
         ("stargan_pointwise", 4, 16),  # no rotated domain
+        ("stargan_inverted", 3, 16),
     ],
 )
 def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
