@@ -62,7 +62,11 @@ def apply_gradients(
     variables: Sequence,
 ) -> tf.Tensor:
     """Applies the gradients of `replica_loss` and returns the norm of the gradient of this
-    replica's mean loss (unscaled), for logging; Keras averages logged values over replicas."""
+    replica's mean loss (unscaled), for logging; Keras averages logged values over replicas.
+
+    Under loss scaling an update whose gradients overflowed is skipped, and its norm is
+    returned as it is (inf or NaN): the log shows which updates were skipped.
+    """
     gradients = list(gradients)
     scale = precision.loss_scale(optimizer)
     replicas = num_replicas()

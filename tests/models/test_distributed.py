@@ -54,12 +54,15 @@ def test_loss_scaled_update_is_skipped_on_every_replica_when_one_overflows():
 
 
 def test_translation_models_train_on_two_replicas():
-    # pix2pix, CycleGAN and StarGAN (in float16) under MirroredStrategy: one step each, XLA
-    # turned off across replicas, StarGAN's critic updated n_critic = 2 times.
+    # pix2pix and CycleGAN (one step) and StarGAN (in float16, five steps) under
+    # MirroredStrategy, XLA turned off across replicas, StarGAN's critic called n_critic = 2
+    # times per step: every update applied or, while the loss scale falls, skipped.
     report = run_check("translation")
     for variant in ("pix2pix", "cyclegan", "stargan"):
         assert report[variant]["replicas"] == 2, variant
-        assert report[variant]["finite"] and report[variant]["step"] == 1, variant
+        assert report[variant]["finite"], variant
+        assert report[variant]["step"] == report[variant]["steps"], variant
         assert report[variant]["jit_compile"] is False, variant
-    assert report["stargan"]["loss_scaled"] and report["stargan"]["d_calls"] == 2
+    assert report["stargan"]["loss_scaled"] and report["stargan"]["d_calls"] == 2 * 5
+    assert report["stargan"]["d_applied"] >= 1
     assert report["pix2pix"]["d_calls"] == report["cyclegan"]["d_calls"] == 1
