@@ -15,6 +15,19 @@ Proofs (32x32, small networks, so each trains in minutes on a 2-core CPU):
                     per-pixel maps, none of them a geometric change (which this generator, like
                     CycleGAN's, is not built for: CycleGAN, Zhu et al. 2017, sec. 6)
   stargan_inverted  original / inverted only: the cyclegan proof's task, with one generator
+  stargan_inverted_least_squares
+                    the same with CycleGAN's least-squares adversarial loss in place of
+                    WGAN-GP (an ablation: is it the conditioning or the WGAN-GP training?)
+  stargan_inverted_modulated
+                    the same with the label also scaling and shifting the generator's
+                    normalized features (`domain_conditioning="input_and_norms"`, an ablation)
+  stargan_inverted_cyclegan_schedule
+                    the least-squares ablation trained on CycleGAN's schedule as well: one
+                    discriminator update per generator update, Adam(2e-4, 0.5)
+  stargan_inverted_patch
+                    the paper's losses and schedule with a local critic: 2 stride-2 layers
+                    (an 8x8 map of 18x18-pixel patches, near CycleGAN's 16) instead of 4
+                    (a 2x2 map of patches that see the whole 32x32 image)
 
 Baselines (gan_tf.metrics.reconstruction): the identity mapping (output = input), the
 mean image (one constant output: the per-pixel mean of the held-out targets themselves) and
@@ -56,6 +69,25 @@ STARGAN_DOMAINS = {
     "stargan": tr.DERIVED_DOMAINS,
     "stargan_pointwise": ("original", "inverted", "colorized"),
     "stargan_inverted": ("original", "inverted"),
+    "stargan_inverted_least_squares": ("original", "inverted"),
+    "stargan_inverted_modulated": ("original", "inverted"),
+    "stargan_inverted_cyclegan_schedule": ("original", "inverted"),
+    "stargan_inverted_patch": ("original", "inverted"),
+}
+# StarGAN proofs that change the paper's settings (ablations), by proof: model options
+# (`extra`) and training settings.
+STARGAN_OPTIONS = {
+    "stargan_inverted_least_squares": {"adversarial_loss": "least_squares"},
+    "stargan_inverted_modulated": {"domain_conditioning": "input_and_norms"},
+    "stargan_inverted_cyclegan_schedule": {"adversarial_loss": "least_squares"},
+    "stargan_inverted_patch": {"d_layers": 2},
+}
+STARGAN_TRAINING = {
+    "stargan_inverted_cyclegan_schedule": {
+        "d_steps": 1,
+        "d_learning_rate": 2e-4,
+        "g_learning_rate": 2e-4,
+    },
 }
 PROOFS = ("pix2pix_edges", "pix2pix_inverted", "cyclegan", *STARGAN_DOMAINS)
 flags.DEFINE_list("proofs", list(PROOFS), "Which proofs to run.")
@@ -174,17 +206,21 @@ def proof_config(name: str) -> tuple[RunConfig, object]:
             )
     elif name in STARGAN_DOMAINS:
         names = list(STARGAN_DOMAINS[name])
+        training = {
+            "d_steps": 5,
+            "d_learning_rate": 1e-4,
+            "g_learning_rate": 1e-4,
+            **STARGAN_TRAINING.get(name, {}),
+        }
         config = RunConfig(
             variant="stargan",
             channels=tr.multi_domain_channels(common["dataset"], names),  # RGB with colorized
             base_filters=16,
             batch_size=16,
-            d_steps=5,
             # 300 steps (the first budget) were not enough to beat the mean-image baseline.
             train_steps=1000,
-            d_learning_rate=1e-4,
-            g_learning_rate=1e-4,
             architecture="stargan",
+            **training,
             **common,
             extra={
                 "domains": names,
@@ -193,6 +229,7 @@ def proof_config(name: str) -> tuple[RunConfig, object]:
                 "multi_label": False,
                 "exclusive_groups": [list(range(len(names)))],
                 "num_residual_blocks": 3,
+                **STARGAN_OPTIONS.get(name, {}),
             },
         )
 

@@ -56,7 +56,21 @@ flags.DEFINE_list(
 flags.DEFINE_float("lambda_cls", 1.0, "Domain classification weight (eq. 5, 6).", lower_bound=0.0)
 flags.DEFINE_float("lambda_rec", 10.0, "Reconstruction weight (eq. 6).", lower_bound=0.0)
 flags.DEFINE_float("lambda_gp", 10.0, "Gradient penalty weight (eq. 8).", lower_bound=0.0)
+flags.DEFINE_enum(
+    "adversarial_loss",
+    "wgan_gp",
+    ["wgan_gp", "least_squares"],
+    "wgan_gp: the paper's (eq. 8). least_squares: Mao et al. 2017's, as CycleGAN uses, without "
+    "a penalty (an ablation).",
+)
 flags.DEFINE_integer("num_residual_blocks", 6, "Generator residual blocks.", lower_bound=1)
+flags.DEFINE_enum(
+    "domain_conditioning",
+    "input",
+    ["input", "input_and_norms"],
+    "input: the label tiled and joined to the image (the paper). input_and_norms: also a "
+    "label-dependent scale and shift after the generator's instance norms (an ablation).",
+)
 flags.DEFINE_integer(
     "d_layers",
     None,
@@ -97,7 +111,9 @@ def make_config():
             "lambda_cls": FLAGS.lambda_cls,
             "lambda_rec": FLAGS.lambda_rec,
             "lambda_gp": FLAGS.lambda_gp,
+            "adversarial_loss": FLAGS.adversarial_loss,
             "num_residual_blocks": FLAGS.num_residual_blocks,
+            "domain_conditioning": FLAGS.domain_conditioning,
             "d_layers": FLAGS.d_layers,
         },
         supported_sizes=TRANSLATION_SIZES,

@@ -12,6 +12,10 @@ Losses (sec. 3 and 3.2, with the WGAN-GP adversarial loss of eq. 8):
 lambda_cls = 1, lambda_rec = 10, lambda_gp = 10; n_critic = 5 critic updates per generator
 update; Adam(1e-4, beta_1=0.5, beta_2=0.999) (sec. 4.4, "Training").
 
+`adversarial_loss="least_squares"` swaps WGAN-GP for the least-squares loss of Mao et al.
+2017 (eq. 2, a = 0, b = 1, c = 1; no penalty), the adversarial loss CycleGAN uses: an
+ablation, not the paper, to tell StarGAN's conditioning from its WGAN-GP training dynamics.
+
 Under mixed precision the critic's outputs are cast to float32 and the gradient penalty
 differentiates the critic with respect to a float32 copy of the interpolates, so the penalty and
 its input gradients are float32 (`gan_tf.losses.gradient_penalty`).
@@ -33,6 +37,7 @@ from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
 
 NUM_SAMPLES = 8
+ADVERSARIAL_LOSSES = ("wgan_gp", "least_squares")
 
 
 def target_labels(
@@ -62,6 +67,7 @@ class StarGAN(TranslationModel):
     Args:
       multi_label: labels are independent binary attributes (CelebA) rather than one-hot.
       exclusive_groups: label indices of which exactly one is set (for sample grids).
+      adversarial_loss: "wgan_gp" (the paper, eq. 8) or "least_squares" (an ablation).
     """
 
     def __init__(
@@ -75,12 +81,19 @@ class StarGAN(TranslationModel):
         lambda_gp: float = 10.0,
         multi_label: bool = True,
         exclusive_groups: Sequence[Sequence[int]] = (),
+        adversarial_loss: str = "wgan_gp",
         seed: int = 0,
         **kwargs,
     ) -> None:
         super().__init__(seed=seed, **kwargs)
         if d_steps < 1:
             raise ValueError(f"d_steps must be >= 1, got {d_steps}")
+        if adversarial_loss not in ADVERSARIAL_LOSSES:
+            raise ValueError(
+                f"adversarial_loss={adversarial_loss!r}: choose from "
+                + ", ".join(ADVERSARIAL_LOSSES)
+            )
+        self.adversarial_loss = adversarial_loss
         self.generator = generator
         self.discriminator = discriminator
         self.d_steps = int(d_steps)
@@ -128,16 +141,22 @@ class StarGAN(TranslationModel):
         target = self._shuffled(original)
         fake = tf.stop_gradient(self.translate(real, target, training=True))
         epsilon = tf.random.stateless_uniform((real.shape[0],), seed=self._next_seed())
+        penalty_term, penalty_logs = 0.0, {}
         with tf.GradientTape() as tape:
-            # L_D = -L_adv + lambda_cls L_cls^r (eq. 5), L_adv as WGAN-GP (eq. 8).
+            # L_D = -L_adv + lambda_cls L_cls^r (eq. 5), L_adv as WGAN-GP (eq. 8) or least squares.
             src_real, cls_real = self._discriminate(real)
             src_fake, _ = self._discriminate(fake)
-            adversarial = gan_losses.wasserstein_critic_loss(src_real, src_fake)
             classification = self._classification(cls_real, original)
-            penalty, grad_norm = gan_losses.gradient_penalty(
-                lambda x: self._discriminate(x)[0], gan_losses.interpolate(real, fake, epsilon)
-            )
-            loss = adversarial + self.lambda_cls * classification + self.lambda_gp * penalty
+            if self.adversarial_loss == "wgan_gp":
+                adversarial = gan_losses.wasserstein_critic_loss(src_real, src_fake)
+                penalty, grad_norm = gan_losses.gradient_penalty(
+                    lambda x: self._discriminate(x)[0], gan_losses.interpolate(real, fake, epsilon)
+                )
+                penalty_term = self.lambda_gp * penalty
+                penalty_logs = {"gradient_penalty": penalty, "d_grad_norm_x": grad_norm}
+            else:
+                adversarial = gan_losses.least_squares_discriminator_loss(src_real, src_fake)
+            loss = adversarial + self.lambda_cls * classification + penalty_term
             differentiated = updates.replica_loss(loss, self.d_optimizer)
         variables = self.discriminator.trainable_variables
         d_grad_norm = updates.apply_gradients(
@@ -150,8 +169,7 @@ class StarGAN(TranslationModel):
             "d_grad_norm": d_grad_norm,
             "d_adv": adversarial,
             "d_cls": classification,
-            "gradient_penalty": penalty,
-            "d_grad_norm_x": grad_norm,
+            **penalty_logs,
             "d_cls_accuracy": self._accuracy(cls_real, original),
         }
 
@@ -161,7 +179,10 @@ class StarGAN(TranslationModel):
             # L_G = L_adv + lambda_cls L_cls^f + lambda_rec L_rec (eq. 6).
             fake = self.translate(real, target, training=True)
             src_fake, cls_fake = self._discriminate(fake)
-            adversarial = gan_losses.wasserstein_generator_loss(src_fake)
+            if self.adversarial_loss == "wgan_gp":
+                adversarial = gan_losses.wasserstein_generator_loss(src_fake)
+            else:
+                adversarial = gan_losses.least_squares_generator_loss(src_fake)
             classification = self._classification(cls_fake, target)
             reconstructed = self.translate(fake, original, training=True)
             reconstruction = gan_losses.l1_loss(real, reconstructed)
@@ -200,8 +221,9 @@ class StarGAN(TranslationModel):
 
 def build_stargan(config: RunConfig) -> StarGAN:
     """StarGAN from a RunConfig. `config.extra`: domains (names, label order), multi_label,
-    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, num_residual_blocks, d_layers, and
-    attributes / derived (how the data makes the domains). config.d_steps is n_critic."""
+    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, adversarial_loss, num_residual_blocks,
+    domain_conditioning, d_layers, and attributes / derived (how the data makes the domains).
+    config.d_steps is n_critic."""
     from gan_tf.data import translation
 
     extra = config.extra
@@ -213,6 +235,7 @@ def build_stargan(config: RunConfig) -> StarGAN:
         len(names),
         base_filters=base,
         num_residual_blocks=int(extra.get("num_residual_blocks", 6)),
+        domain_conditioning=extra.get("domain_conditioning", "input"),
         name="generator",
     )
     discriminator = stargan_discriminator(
@@ -232,6 +255,7 @@ def build_stargan(config: RunConfig) -> StarGAN:
         lambda_gp=extra.get("lambda_gp", 10.0),
         multi_label=extra.get("multi_label", True),
         exclusive_groups=extra.get("exclusive_groups", ()),
+        adversarial_loss=extra.get("adversarial_loss", "wgan_gp"),
         seed=config.seed,
         name="stargan",
     )

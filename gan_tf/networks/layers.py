@@ -57,6 +57,34 @@ class ReflectionPad2D(keras.layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
+@keras.saving.register_keras_serializable(package="gan_tf")
+class DomainModulation(keras.layers.Layer):
+    """Per-channel scale and shift of normalized features, predicted from a domain vector:
+    x * (1 + gamma(c)) + beta(c), gamma and beta linear in c (conditional instance norm,
+    Dumoulin et al. 2017, eq. 5, with a linear map in place of a lookup table).
+
+    Both maps start at zero, so a network built with this layer starts as the same network
+    without it. Call it as `DomainModulation()([features, domain])`.
+    """
+
+    def build(self, input_shape) -> None:
+        channels = int(input_shape[0][-1])
+        self.gamma = keras.layers.Dense(channels, use_bias=False, kernel_initializer="zeros")
+        self.beta = keras.layers.Dense(channels, use_bias=False, kernel_initializer="zeros")
+        self.gamma.build(input_shape[1])
+        self.beta.build(input_shape[1])
+
+    def call(self, inputs):
+        features, domain = inputs
+        domain = keras.ops.cast(domain, features.dtype)
+        gamma = self.gamma(domain)[:, None, None, :]
+        beta = self.beta(domain)[:, None, None, :]
+        return features * (1.0 + gamma) + beta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
 def normal_init() -> keras.initializers.Initializer:
     """N(0, 0.02) kernel initializer of pix2pix / CycleGAN (seeded by Keras' global seed)."""
     return keras.initializers.RandomNormal(mean=0.0, stddev=INIT_STDDEV)

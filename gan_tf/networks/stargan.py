@@ -8,6 +8,7 @@ import keras
 
 from gan_tf.errors import UsageError
 from gan_tf.networks.layers import (
+    DomainModulation,
     check_positive_ints,
     count_halvings,
     instance_norm,
@@ -16,6 +17,10 @@ from gan_tf.networks.layers import (
 
 # Table 5 uses 6 stride-2 convolutions at 128x128 (a 2x2 final map).
 PAPER_DISCRIMINATOR_LAYERS = 6
+# How the generator sees the target domain: "input" (the paper: tiled label channels joined
+# to the image) or "input_and_norms" (also a domain-dependent scale and shift after each
+# down- and up-sampling instance norm: an ablation, see `stargan_generator`).
+DOMAIN_CONDITIONING = ("input", "input_and_norms")
 
 
 def stargan_generator(
@@ -24,6 +29,7 @@ def stargan_generator(
     num_domains: int,
     base_filters: int = 64,
     num_residual_blocks: int = 6,
+    domain_conditioning: str = "input",
     name: str = "stargan_generator",
 ) -> keras.Model:
     """The StarGAN generator, Choi et al. 2018, appendix Table 4.
@@ -41,13 +47,21 @@ def stargan_generator(
         image_size: height = width; a multiple of 4 (two stride-2 halvings). Paper: 128.
         channels: channels of the input and output image.
         num_domains: length of the target-domain vector (one-hot, or multi-hot attributes).
+        domain_conditioning: "input" (the paper) or "input_and_norms". Why the second: away
+            from the image border a tiled label adds the same constant to every position of
+            the first convolution's output, which the instance norm right after it subtracts
+            again, so the label reaches the network only through the zero-padded border
+            (its own values, and its share of the norm's mean and variance).
+            "input_and_norms" adds `DomainModulation` (scale and shift from the label, zero
+            at the start) after the instance norms of the 7x7, down- and up-sampling layers.
 
     Returns:
         A model mapping [image (batch, size, size, channels), domain (batch, num_domains)]
         to a translated image of the image's shape in [-1, 1].
 
     Raises:
-        UsageError: image_size not a multiple of 4 or non-positive arguments.
+        UsageError: image_size not a multiple of 4, non-positive arguments or an unknown
+            domain_conditioning.
     """
     builder = "stargan_generator"
     check_positive_ints(
@@ -64,6 +78,11 @@ def stargan_generator(
             f"{builder}: image_size={image_size} does not work: use a multiple of 4 "
             "(e.g. 32, 64, 128 as in the paper, 256)"
         )
+    if domain_conditioning not in DOMAIN_CONDITIONING:
+        raise UsageError(
+            f"{builder}: domain_conditioning={domain_conditioning!r}: choose from "
+            + ", ".join(DOMAIN_CONDITIONING)
+        )
 
     image = keras.Input(shape=(image_size, image_size, channels), name="image")
     domain = keras.Input(shape=(num_domains,), name="domain")
@@ -76,6 +95,8 @@ def stargan_generator(
     def conv_norm_relu(x, layer: keras.layers.Layer, prefix: str):
         x = layer(x)
         x = instance_norm(name=f"{prefix}_norm")(x)
+        if domain_conditioning == "input_and_norms":
+            x = DomainModulation(name=f"{prefix}_domain")([x, domain])
         return keras.layers.ReLU(name=f"{prefix}_relu")(x)
 
     # Convs have no bias (the authors' code): instance norm's offset follows each one.

@@ -145,3 +145,24 @@ def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
         g_a = grid[cell, size + pad : 2 * size]
         truth = grid[cell, 2 * size + pad : 3 * size]
         np.testing.assert_array_equal(g_a, truth)
+
+
+def test_stargan_ablations_change_only_what_they_name(parse_flags):
+    parse_flags()
+    paper, _ = bench.proof_config("stargan_inverted")
+    expected = {
+        "stargan_inverted_least_squares": ({"adversarial_loss": "least_squares"}, {}),
+        "stargan_inverted_modulated": ({"domain_conditioning": "input_and_norms"}, {}),
+        "stargan_inverted_cyclegan_schedule": (
+            {"adversarial_loss": "least_squares"},
+            {"d_steps": 1, "d_learning_rate": 2e-4, "g_learning_rate": 2e-4},
+        ),
+        "stargan_inverted_patch": ({"d_layers": 2}, {}),
+    }
+    assert paper.d_steps == 5 and paper.d_learning_rate == paper.g_learning_rate == 1e-4
+    assert "adversarial_loss" not in paper.extra and "domain_conditioning" not in paper.extra
+    for proof, (extra, training) in expected.items():
+        config, _ = bench.proof_config(proof)
+        assert config.extra == {**paper.extra, **extra}, proof
+        for field in ("d_steps", "d_learning_rate", "g_learning_rate", "batch_size"):
+            assert getattr(config, field) == training.get(field, getattr(paper, field)), field

@@ -88,6 +88,8 @@ def test_trains_then_resumes(variant, fashion_dir, tmp_path):
         ("pix2pix", ["--receptive_field=35"], "receptive_field"),
         ("cyclegan", ["--dataset=fashion_mnist", "--domain_b=blurred"], "domain_b"),
         ("stargan", ["--dataset=fashion_mnist", "--attributes=Blond_Hair"], "--attributes"),
+        ("stargan", ["--dataset=fashion_mnist", "--adversarial_loss=hinge"], "adversarial_loss"),
+        ("stargan", ["--dataset=fashion_mnist", "--domain_conditioning=adain"], "conditioning"),
     ],
 )
 def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_path):
@@ -95,3 +97,22 @@ def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_pa
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert message in result.stderr
+
+
+def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
+    workdir = tmp_path / "ablation"
+    args = [*TINY, *VARIANT_FLAGS["stargan"], f"--data_dir={fashion_dir}", f"--workdir={workdir}"]
+    result = run(
+        "stargan",
+        *args,
+        "--train_steps=1",
+        "--adversarial_loss=least_squares",
+        "--domain_conditioning=input_and_norms",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    extra = json.loads((workdir / "run.json").read_text())["extra"]
+    assert extra["adversarial_loss"] == "least_squares"
+    assert extra["domain_conditioning"] == "input_and_norms"
+    # Least squares has no gradient penalty to log.
+    assert "gradient_penalty" not in scalar_events(workdir)
+    assert "d_real" in scalar_events(workdir)

@@ -124,3 +124,65 @@ def test_models_run_under_xla(small_generator: keras.Model) -> None:
     src, cls = tf.function(model, jit_compile=True)(fake)
     assert tuple(src.shape) == (1, 2, 2, 1) and tuple(cls.shape) == (1, NUM_DOMAINS)
     assert bool(tf.reduce_all(tf.math.is_finite(cls)))
+
+
+def _first_layer_label_effect(model: keras.Model, layer: str) -> tuple[float, float]:
+    """Mean |f(x, c0) - f(x, c1)| of a layer's output, inside (3 pixels from the border on)
+    and on the border of a 32x32 image."""
+    part = keras.Model(model.inputs, model.get_layer(layer).output)
+    image = np.repeat(_images(32), 4, axis=0)
+    difference = np.abs(
+        part([image, np.repeat(_domain(0), 4, 0)]) - part([image, np.repeat(_domain(1), 4, 0)])
+    )
+    inside = np.zeros((32, 32), bool)
+    inside[3:-3, 3:-3] = True
+    return float(difference[:, inside].mean()), float(difference[:, ~inside].mean())
+
+
+def test_first_instance_norm_removes_the_label_away_from_the_border() -> None:
+    # Why domain_conditioning="input_and_norms" exists: before the norm the label adds the
+    # same value to every position not touched by the 7x7 convolution's zero padding; after
+    # it, little of the label's effect is left there.
+    keras.utils.set_random_seed(0)
+    model = stargan_generator(32, 3, NUM_DOMAINS, base_filters=8, num_residual_blocks=1)
+    conv = keras.Model(model.inputs, model.get_layer("c1_conv").output)
+    image = _images(32)
+    change = (conv([image, _domain(0)]) - conv([image, _domain(1)])).numpy()[0, 3:-3, 3:-3]
+    np.testing.assert_allclose(change, np.broadcast_to(change[0, 0], change.shape), atol=1e-5)
+    inside, border = _first_layer_label_effect(model, "c1_norm")
+    assert inside < 0.5 * border, (inside, border)
+
+
+def test_domain_modulation_starts_as_the_paper_generator_and_then_scales_and_shifts() -> None:
+    models = {}
+    for conditioning in ("input", "input_and_norms"):
+        keras.utils.set_random_seed(0)
+        models[conditioning] = stargan_generator(
+            32,
+            3,
+            NUM_DOMAINS,
+            base_filters=4,
+            num_residual_blocks=1,
+            domain_conditioning=conditioning,
+        )
+    inputs = [_images(32), _domain(2)]
+    np.testing.assert_allclose(models["input"](inputs), models["input_and_norms"](inputs))
+    modulation = models["input_and_norms"].get_layer("c1_domain")
+    features = np.random.default_rng(1).normal(size=(1, 32, 32, 4)).astype("float32")
+    gamma = np.arange(NUM_DOMAINS * 4, dtype="float32").reshape(NUM_DOMAINS, 4) / 10
+    beta = -gamma
+    modulation.gamma.kernel.assign(gamma)
+    modulation.beta.kernel.assign(beta)
+    out = modulation([features, _domain(2)]).numpy()
+    np.testing.assert_allclose(out, features * (1 + gamma[2]) + beta[2], rtol=1e-6)
+    # Now the label changes the features inside the image about as much as on its border,
+    # where the paper's network changes them far more on the border.
+    inside, border = _first_layer_label_effect(models["input_and_norms"], "c1_domain")
+    paper_inside, paper_border = _first_layer_label_effect(models["input"], "c1_norm")
+    assert inside / border > 2 * paper_inside / paper_border, (inside, border)
+    assert inside > 2 * paper_inside, (inside, paper_inside)
+
+
+def test_unknown_domain_conditioning_is_refused() -> None:
+    with pytest.raises(UsageError, match="input, input_and_norms"):
+        stargan_generator(32, 3, NUM_DOMAINS, domain_conditioning="adain")
