@@ -90,7 +90,13 @@ STARGAN_TRAINING = {
     },
 }
 PROOFS = ("pix2pix_edges", "pix2pix_inverted", "cyclegan", *STARGAN_DOMAINS)
-flags.DEFINE_list("proofs", list(PROOFS), "Which proofs to run.")
+# The ablations run only when named: `make bench-translation` runs the proofs.
+ABLATIONS = tuple(STARGAN_OPTIONS)
+flags.DEFINE_list(
+    "proofs",
+    [p for p in PROOFS if p not in ABLATIONS],
+    f"Which proofs to run (the ablations {', '.join(ABLATIONS)} only when named).",
+)
 flags.DEFINE_integer("steps", None, "Override every proof's training steps.", lower_bound=1)
 # `out` and `jit_compile` are also flags of benchmarks/toy_mixture.py; the tests import both
 # benchmarks into one process, so either may define them (same types; the tests pass values).

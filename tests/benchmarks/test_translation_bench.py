@@ -166,3 +166,10 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
         assert config.extra == {**paper.extra, **extra}, proof
         for field in ("d_steps", "d_learning_rate", "g_learning_rate", "batch_size"):
             assert getattr(config, field) == training.get(field, getattr(paper, field)), field
+
+
+def test_ablations_run_only_when_named(parse_flags):
+    parse_flags()
+    assert set(FLAGS.proofs) == set(bench.PROOFS) - set(bench.ABLATIONS)
+    assert {"pix2pix_edges", "cyclegan", "stargan", "stargan_inverted"} <= set(FLAGS.proofs)
+    assert set(bench.ABLATIONS) == set(bench.STARGAN_OPTIONS) and bench.ABLATIONS
