@@ -11,6 +11,26 @@ from gan_tf.models.stargan import target_labels
 from gan_tf.models.zoo import build_model
 
 
+def tiny_config(d_steps: int = 1, **extra) -> RunConfig:
+    return RunConfig(
+        variant="stargan",
+        dataset="fashion_mnist",
+        image_size=16,
+        channels=1,
+        base_filters=4,
+        batch_size=2,
+        d_steps=d_steps,
+        jit_compile=False,
+        extra={
+            "domains": ["original", "inverted"],
+            "multi_label": False,
+            "exclusive_groups": [[0, 1]],
+            "num_residual_blocks": 1,
+            **extra,
+        },
+    )
+
+
 def test_domain_classification_loss_formulas():
     logits = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]], np.float32)
     multi = np.array([[1, 0, 1], [0, 1, 0]], np.float32)
@@ -37,22 +57,7 @@ def test_target_labels_keep_hair_exclusive_and_flip_others():
 
 
 def test_training_step_runs_n_critic_updates():
-    config = RunConfig(
-        variant="stargan",
-        dataset="fashion_mnist",
-        image_size=16,
-        channels=1,
-        base_filters=4,
-        batch_size=2,
-        d_steps=3,
-        jit_compile=False,
-        extra={
-            "domains": ["original", "inverted"],
-            "multi_label": False,
-            "exclusive_groups": [[0, 1]],
-            "num_residual_blocks": 1,
-        },
-    )
+    config = tiny_config(d_steps=3)
     model = build_model(config)
     x = tf.random.stateless_uniform((6, 16, 16, 1), [0, 1], -1, 1)
     labels = tf.one_hot([0, 1, 0, 1, 0, 1], 2)
@@ -64,26 +69,6 @@ def test_training_step_runs_n_critic_updates():
     assert int(model.g_optimizer.iterations.numpy()) == 1
     model.set_samples((x.numpy()[:2], labels.numpy()[:2]))
     assert model.sample_grid().shape == (2 * 17 + 1, 3 * 17 + 1, 1)
-
-
-def tiny_config(**extra) -> RunConfig:
-    return RunConfig(
-        variant="stargan",
-        dataset="fashion_mnist",
-        image_size=16,
-        channels=1,
-        base_filters=4,
-        batch_size=2,
-        d_steps=1,
-        jit_compile=False,
-        extra={
-            "domains": ["original", "inverted"],
-            "multi_label": False,
-            "exclusive_groups": [[0, 1]],
-            "num_residual_blocks": 1,
-            **extra,
-        },
-    )
 
 
 def test_least_squares_ablation_uses_the_lsgan_losses_and_no_penalty():
