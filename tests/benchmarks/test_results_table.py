@@ -65,12 +65,12 @@ def test_table_holds_the_newest_evaluation_of_every_run_with_grid_and_commands(t
     ]
     table = out.read_text()
     assert (
-        "| dcgan | mnist | 5,000 | 10.0 min | 7.50 | — | — | — | [grid](results/dcgan_mnist.png) |"
-        in table
+        "| dcgan | mnist | 5,000 | 10.0 min | 7.50 | 6.8 (NS GAN) | — | — | — | "
+        "[grid](results/dcgan_mnist.png) |" in table
     )
     assert (
-        "| wgan_gp | fashion_mnist | 2,000 | 20.0 min | 12.35 | 12.30 ± 0.40 | 8.50 | 3.25 |"
-        in table
+        "| wgan_gp | fashion_mnist | 2,000 | 20.0 min | 12.35 | 24.5 (WGAN GP) | 12.30 ± 0.40 | "
+        "8.50 | 3.25 |" in table
     )
     assert "999" not in table
     # The newest grid is copied beside the table.
