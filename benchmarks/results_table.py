@@ -8,7 +8,8 @@ For every (variant, dataset) pair this runs, each in its own process so that a c
 loses nothing:
   1. `python -m gan_tf.experiments.<variant> --dataset=<dataset> --workdir=<runs_root>/<v>_<d>
      --train_steps=<steps>` (resumes a run already there, so the table can be built in pieces);
-  2. `python -m gan_tf.evaluate --workdir=... --metrics=<metrics> --num_samples=<n>`;
+  2. `python -m gan_tf.evaluate --workdir=... --metrics=<metrics> --num_samples=<n>`, unless
+     the run's last checkpoint already has that evaluation;
 then copies the run's last sample grid to `<out dir>/results/<v>_<d>.png` and rewrites the table
 from every evaluation found so far (`--render_only` just rewrites it). Training wall time is
 summed over all sessions of a run in `<workdir>/wall_time.json`.
@@ -199,6 +200,22 @@ def add_wall_time(workdir: pathlib.Path, seconds: float) -> None:
     path.write_text(json.dumps({"train_seconds": round(total + seconds, 1)}) + "\n")
 
 
+def already_evaluated(settings: Settings, workdir: pathlib.Path) -> bool:
+    """Whether the run's last checkpoint already has an evaluation with these metrics on this
+    many samples (evaluating 10,000 images costs about 18 CPU minutes: a resumed table build
+    must not repeat it)."""
+    path = workdir / "eval" / f"step_{checkpoint_step(workdir)}.json"
+    if not path.is_file():
+        return False
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return False
+    # The keys `gan_tf.evaluate` writes: one per metric, "pr" gives precision and recall.
+    wanted = {"precision" if m == "pr" else m for m in settings.metrics.split(",")}
+    return record.get("num_samples") == settings.num_samples and wanted <= set(record["metrics"])
+
+
 def latest_grid(workdir: pathlib.Path) -> pathlib.Path | None:
     grids = sorted((workdir / "samples").glob("step_*.png"))
     return grids[-1] if grids else None
@@ -338,8 +355,11 @@ def main(argv: list[str]) -> None:
                 )
                 if checkpoint_step(workdir) > before:  # Count only sessions that trained.
                     add_wall_time(workdir, seconds)
-                logging.info("evaluating %s on %s", variant, dataset)
-                run_logged(eval_command(settings, workdir), log_path)
+                if already_evaluated(settings, workdir):
+                    logging.info("%s on %s: this checkpoint is evaluated", variant, dataset)
+                else:
+                    logging.info("evaluating %s on %s", variant, dataset)
+                    run_logged(eval_command(settings, workdir), log_path)
                 rows = write_table(settings, runs_root, out)
     rows = write_table(settings, runs_root, out)
     print(f"wrote {out} ({len(rows)} runs)")

@@ -77,3 +77,23 @@ def test_table_holds_the_newest_evaluation_of_every_run_with_grid_and_commands(t
     assert (out.parent / "results" / "dcgan_mnist.png").read_bytes() == b"png 5000"
     assert "--train_steps=5000" in table and "--manual_dir=../shared/data" in table
     assert "python -m gan_tf.evaluate --x" in table
+
+
+def test_an_evaluated_checkpoint_is_not_evaluated_again(tmp_path):
+    metrics = {"fid": 7.5, "kid": 0.01, "kid_std": 0.001, "cs": 9.0, "fcd": 1.0}
+    workdir = make_run(tmp_path, "dcgan", "mnist", 5000, metrics)
+    record_path = workdir / "eval" / "step_5000.json"
+    record = json.loads(record_path.read_text())
+    settings = results_table.Settings(metrics="fid,kid,cs,fcd", num_samples=10_000)
+    assert not results_table.already_evaluated(settings, workdir)  # no sample count recorded
+    record_path.write_text(json.dumps({**record, "num_samples": 10_000}))
+    assert results_table.already_evaluated(settings, workdir)
+    # Another sample count, a metric not computed, or a newer checkpoint: evaluate.
+    assert not results_table.already_evaluated(
+        results_table.Settings(metrics="fid", num_samples=5_000), workdir
+    )
+    assert not results_table.already_evaluated(
+        results_table.Settings(metrics="fid,pr", num_samples=10_000), workdir
+    )
+    (workdir / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-6000"\n')
+    assert not results_table.already_evaluated(settings, workdir)
