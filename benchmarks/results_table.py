@@ -274,7 +274,8 @@ def render(rows: list[Row], num_samples: int) -> str:
         "hyperparameter settings and random restarts, with a conv architecture for every loss "
         "and 10,000 samples against the test set. gan_tf's rows use each paper's default "
         "settings (no search) and a CPU budget of minutes, so they show where a default run "
-        "lands, not the loss's best.",
+        "lands, not the loss's best. What the numbers say, and what is missing: "
+        "[results_discussion.md](results_discussion.md).",
         "",
         "| variant | dataset | steps | train wall time | FID | published FID | KID x 1e3 | CS | "
         "FCD | grid |",
