@@ -65,16 +65,7 @@ from gan_tf.images import save_png
 
 FLAGS = flags.FLAGS
 # StarGAN proofs: their domains (all are known transforms of the same images).
-STARGAN_DOMAINS = {
-    "stargan": tr.DERIVED_DOMAINS,
-    "stargan_pointwise": ("original", "inverted", "colorized"),
-    "stargan_inverted": ("original", "inverted"),
-    "stargan_inverted_least_squares": ("original", "inverted"),
-    "stargan_inverted_modulated": ("original", "inverted"),
-    "stargan_inverted_cyclegan_schedule": ("original", "inverted"),
-    "stargan_inverted_patch": ("original", "inverted"),
-}
-# StarGAN proofs that change the paper's settings (ablations), by proof: model options
+# Ablations of `stargan_inverted` that change the paper's settings, by proof: model options
 # (`extra`) and training settings.
 STARGAN_OPTIONS = {
     "stargan_inverted_least_squares": {"adversarial_loss": "least_squares"},
@@ -89,9 +80,15 @@ STARGAN_TRAINING = {
         "g_learning_rate": 2e-4,
     },
 }
+ABLATIONS = tuple(dict.fromkeys([*STARGAN_OPTIONS, *STARGAN_TRAINING]))
+STARGAN_DOMAINS = {
+    "stargan": tr.DERIVED_DOMAINS,
+    "stargan_pointwise": ("original", "inverted", "colorized"),
+    "stargan_inverted": ("original", "inverted"),
+    **dict.fromkeys(ABLATIONS, ("original", "inverted")),
+}
 PROOFS = ("pix2pix_edges", "pix2pix_inverted", "cyclegan", *STARGAN_DOMAINS)
 # The ablations run only when named: `make bench-translation` runs the proofs.
-ABLATIONS = tuple(STARGAN_OPTIONS)
 flags.DEFINE_list(
     "proofs",
     [p for p in PROOFS if p not in ABLATIONS],

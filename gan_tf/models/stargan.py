@@ -140,6 +140,8 @@ class StarGAN(TranslationModel):
     def critic_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
         target = self._shuffled(original)
         fake = tf.stop_gradient(self.translate(real, target, training=True))
+        # Drawn under either loss: seeds are counted per draw site, so the later draws (the
+        # generator step's target domains) stay the same for both losses and one seed.
         epsilon = tf.random.stateless_uniform((real.shape[0],), seed=self._next_seed())
         penalty_term, penalty_logs = 0.0, {}
         with tf.GradientTape() as tape:

@@ -11,7 +11,8 @@ from gan_tf.models.stargan import target_labels
 from gan_tf.models.zoo import build_model
 
 
-def tiny_config(d_steps: int = 1, **extra) -> RunConfig:
+def tiny_config(d_steps: int = 1, mixed_precision: str = "float32", **extra) -> RunConfig:
+    """A 16x16 StarGAN on two one-hot domains; `extra` adds or overrides model options."""
     return RunConfig(
         variant="stargan",
         dataset="fashion_mnist",
@@ -21,6 +22,7 @@ def tiny_config(d_steps: int = 1, **extra) -> RunConfig:
         batch_size=2,
         d_steps=d_steps,
         jit_compile=False,
+        mixed_precision=mixed_precision,
         extra={
             "domains": ["original", "inverted"],
             "multi_label": False,
