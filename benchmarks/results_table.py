@@ -211,9 +211,11 @@ def already_evaluated(settings: Settings, workdir: pathlib.Path) -> bool:
         record = json.loads(path.read_text())
     except json.JSONDecodeError:
         return False
-    # The keys `gan_tf.evaluate` writes: one per metric, "pr" gives precision and recall.
+    # The keys `gan_tf.evaluate` writes: one per metric, "pr" gives precision and recall; a
+    # metric it cannot compute (IS without logits) is listed under "unavailable" instead.
     wanted = {"precision" if m == "pr" else m for m in settings.metrics.split(",")}
-    return record.get("num_samples") == settings.num_samples and wanted <= set(record["metrics"])
+    done = set(record["metrics"]) | set(record.get("unavailable", {}))
+    return record.get("num_samples") == settings.num_samples and wanted <= done
 
 
 def latest_grid(workdir: pathlib.Path) -> pathlib.Path | None:

@@ -95,5 +95,13 @@ def test_an_evaluated_checkpoint_is_not_evaluated_again(tmp_path):
     assert not results_table.already_evaluated(
         results_table.Settings(metrics="fid,pr", num_samples=10_000), workdir
     )
+    # A metric the evaluation reported as unavailable is not asked for again.
+    with_is = results_table.Settings(metrics="fid,is", num_samples=10_000)
+    assert not results_table.already_evaluated(with_is, workdir)
+    unavailable = {"is": "these weights have no logits"}
+    record_path.write_text(
+        json.dumps({**record, "num_samples": 10_000, "unavailable": unavailable})
+    )
+    assert results_table.already_evaluated(with_is, workdir)
     (workdir / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-6000"\n')
     assert not results_table.already_evaluated(settings, workdir)
