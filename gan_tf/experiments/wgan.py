@@ -2,10 +2,14 @@
 
     python -m gan_tf.experiments.wgan --dataset=mnist --manual_dir=../shared/data \
         --workdir=runs/wgan_mnist
+
+`--warmup_critic_steps=100` adds the critic schedule of the authors' code (100 critic updates in
+the first 25 generator iterations and in every 500th; see `gan_tf.models.wgan`).
 """
 
 from absl import flags
 
+from gan_tf.errors import UsageError
 from gan_tf.experiments import common
 
 VARIANT = "wgan"
@@ -13,10 +17,30 @@ VARIANT = "wgan"
 common.define_common_flags(d_learning_rate=5e-5, g_learning_rate=5e-5, d_steps=5)
 flags.DEFINE_float("clip_value", 0.01, "c: critic weights are clipped to [-c, c].", lower_bound=0.0)
 flags.register_validator("clip_value", lambda c: c > 0, "--clip_value must be positive")
+flags.DEFINE_integer(
+    "warmup_critic_steps",
+    0,
+    "0: --d_steps critic updates in every iteration (the paper's Algorithm 1). N > --d_steps: N "
+    "critic updates in the first 25 iterations and in every 500th (the authors' code: 100).",
+    lower_bound=0,
+)
 
 
 def make_config():
-    return common.config_from_flags(VARIANT, extra={"clip_value": flags.FLAGS.clip_value})
+    warmup = flags.FLAGS.warmup_critic_steps
+    if warmup and warmup <= flags.FLAGS.d_steps:
+        raise UsageError(
+            f"--warmup_critic_steps={warmup} must be 0 (off) or more than "
+            f"--d_steps={flags.FLAGS.d_steps} (the authors' code uses 100)"
+        )
+    if warmup and flags.FLAGS.strategy != "default":
+        raise UsageError(
+            "--warmup_critic_steps runs on one device only (tf.distribute cannot aggregate "
+            "gradients inside the loop of extra critic updates): drop --strategy or the warm-up"
+        )
+    return common.config_from_flags(
+        VARIANT, extra={"clip_value": flags.FLAGS.clip_value, "warmup_critic_steps": warmup}
+    )
 
 
 if __name__ == "__main__":

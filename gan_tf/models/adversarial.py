@@ -27,6 +27,7 @@ float32, and with float16 both optimizers are wrapped in Keras's `LossScaleOptim
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -159,7 +160,22 @@ class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
         """
         self._trace_state.draws = getattr(self._trace_state, "draws", 0) + 1
         draw = self._trace_state.draws
-        return tf.stack([tf.constant(self.seed, tf.int64), self.step.value * 1024 + draw])
+        seed = tf.stack([tf.constant(self.seed, tf.int64), self.step.value * 1024 + draw])
+        # Inside a loop traced once (`repeated_draws`) the site also needs the loop counter.
+        counter = getattr(self._trace_state, "loop_counter", None)
+        if counter is not None:
+            seed = tf.random.experimental.stateless_fold_in(seed, counter)
+        return seed
+
+    @contextlib.contextmanager
+    def repeated_draws(self, counter: tf.Tensor):
+        """Draws made inside a `tf.while_loop` body (traced once, run many times) differ per
+        iteration: their seeds fold in the loop counter."""
+        self._trace_state.loop_counter = counter
+        try:
+            yield
+        finally:
+            self._trace_state.loop_counter = None
 
     def _draw_for_replica(self, draw, batch_size: int, *shape: int) -> tf.Tensor:
         """`draw(shape)` for this replica's part of the global batch.

@@ -4,6 +4,12 @@ What differs from the core: the critic's losses have no log and no sigmoid (it m
 E[f(x)] - E[f(G(z))], an estimate of the Wasserstein-1 distance up to a constant when f is
 K-Lipschitz); after every critic update every critic weight is clipped to [-c, c] to keep f
 Lipschitz; RMSProp with a small learning rate; n_critic = 5 critic steps per generator step.
+
+Optionally (`warmup_critic_steps`, off by default) the critic schedule of the authors' code
+(github.com/martinarjovsky/WassersteinGAN, main.py; not in the paper's Algorithm 1): 100 critic
+updates in each of the first 25 generator iterations and in every 500th, so that the critic is
+near its optimum when the generator starts to follow its gradient (section 3 of the paper argues
+that the critic should be trained to optimality).
 """
 
 from __future__ import annotations
@@ -19,13 +25,62 @@ from gan_tf.models.factory import (
     core_arguments,
 )
 
+# The authors' code: generator iterations that get `warmup_critic_steps` critic updates.
+WARMUP_ITERATIONS = 25
+WARMUP_PERIOD = 500
+
 
 class WGAN(AdversarialModel):
-    """Args beyond the core's: clip_value, c in Algorithm 1 (0.01)."""
+    """Args beyond the core's:
 
-    def __init__(self, *args, clip_value: float = 0.01, **kwargs) -> None:
+    clip_value: c in Algorithm 1 (0.01).
+    warmup_critic_steps: 0 follows Algorithm 1 (d_steps critic updates in every iteration).
+      Larger than d_steps (the authors' code: 100): that many critic updates in the first 25
+      iterations and in every 500th. The extra updates cycle through the iteration's d_steps
+      real batches (the pipeline delivers d_steps batches per iteration) with fresh noise for
+      each, where the authors' code draws a fresh real batch for every update.
+    """
+
+    def __init__(
+        self, *args, clip_value: float = 0.01, warmup_critic_steps: int = 0, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if warmup_critic_steps and warmup_critic_steps <= self.d_steps:
+            raise ValueError(
+                f"warmup_critic_steps must be 0 (off) or more than d_steps={self.d_steps}, "
+                f"got {warmup_critic_steps}"
+            )
         self.clip_value = clip_value
+        self.warmup_critic_steps = warmup_critic_steps
+
+    def train_step(self, data):
+        if self.warmup_critic_steps:
+            self.warmup_critic_updates(data)
+        return super().train_step(data)
+
+    def warmup_critic_updates(self, data) -> None:
+        """The authors' schedule: in a warm-up iteration, warmup_critic_steps - d_steps critic
+        updates before the core's d_steps (a `tf.while_loop`, so the step still traces once)."""
+        if self.distribute_strategy.num_replicas_in_sync > 1:
+            # tf.distribute cannot aggregate gradients (merge_call) inside a tf.while_loop.
+            raise ValueError("warmup_critic_steps runs on one device only, not under tf.distribute")
+        real_images, labels = data if self.conditional else (data, None)
+        iteration = self.step.value  # generator iterations done so far
+        warmup = (iteration < WARMUP_ITERATIONS) | (iteration % WARMUP_PERIOD == 0)
+        extra = tf.where(warmup, self.warmup_critic_steps - self.d_steps, 0)
+        batch = real_images.shape[0] // self.d_steps
+
+        def one_update(i):
+            k = i % self.d_steps  # which of the iteration's real batches
+            self._trace_state.draws = 0
+            with self.repeated_draws(i):
+                self.discriminator_step(
+                    tf.reshape(real_images, [self.d_steps, batch, *real_images.shape[1:]])[k],
+                    None if labels is None else tf.reshape(labels, [self.d_steps, batch])[k],
+                )
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < extra, one_update, (tf.constant(0),))
 
     def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
         super().compile(
@@ -58,6 +113,7 @@ def build_wgan(config: RunConfig) -> WGAN:
         critic,
         **core_arguments(config),
         clip_value=config.extra.get("clip_value", 0.01),
+        warmup_critic_steps=config.extra.get("warmup_critic_steps", 0),
     )
     # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3);
     # rho = 0.99 as in the authors' code (PyTorch's default alpha).

@@ -132,3 +132,48 @@ def test_cgan_trains_under_xla_with_labels():
     history = model.fit(data, steps_per_epoch=2, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][0])
     assert isinstance(model, CGAN)
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_wgan_warmup_schedule_gives_extra_critic_updates_in_its_iterations(jit_compile):
+    keras.utils.set_random_seed(0)
+    model = WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, warmup_critic_steps=7)
+    model.compile(
+        keras.optimizers.RMSprop(1e-3), keras.optimizers.RMSprop(1e-3), jit_compile=jit_compile
+    )
+    data = batches(8 * 5)
+
+    def critic_updates_in_one_iteration(iteration):
+        model.step.assign(iteration)
+        before = int(model.d_optimizer.iterations.numpy())
+        model.fit(data, steps_per_epoch=1, epochs=1, verbose=0)
+        return int(model.d_optimizer.iterations.numpy()) - before
+
+    # The authors' schedule: the first 25 iterations and every 500th get 7 here, the others 5.
+    assert [critic_updates_in_one_iteration(i) for i in (0, 24, 25, 499, 500, 1000)] == [
+        7,
+        7,
+        5,
+        5,
+        7,
+        7,
+    ]
+    values = np.concatenate([w.numpy().ravel() for w in model.discriminator.trainable_variables])
+    assert np.all(np.abs(values) <= 0.01 + 1e-7)  # the extra updates clip too
+
+
+def test_repeated_draws_differ_per_loop_iteration():
+    model = WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5)
+
+    def draw(counter):
+        model._trace_state.draws = 0
+        with model.repeated_draws(tf.constant(counter)):
+            return model.sample_latent(2).numpy()
+
+    assert not np.allclose(draw(0), draw(1))
+    np.testing.assert_array_equal(draw(1), draw(1))
+
+
+def test_wgan_refuses_a_warmup_not_above_n_critic():
+    with pytest.raises(ValueError, match="warmup_critic_steps"):
+        WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, warmup_critic_steps=5)
