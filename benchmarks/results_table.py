@@ -268,7 +268,8 @@ def render(rows: list[Row], num_samples: int) -> str:
         "images of the test split, through the FID Inception network "
         "(`gan_tf/metrics/inception.py`). CS and FCD: classifier score and Fréchet distance in "
         "the features of the digit classifier that ships with gan_tf. Wall time: training "
-        "only, on 2 CPU cores without GPU. Regenerate with `make results` (see "
+        "only, CPU without GPU (how the recorded runs were pinned to cores: "
+        "[results_discussion.md](results_discussion.md)). Regenerate with `make results` (see "
         "`benchmarks/results_table.py`).",
         "",
         "*published FID*: the best FID of the same loss on the same data set in Lucic et al. "
