@@ -158,6 +158,7 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
             {"d_steps": 1, "d_learning_rate": 2e-4, "g_learning_rate": 2e-4},
         ),
         "stargan_inverted_patch": ({"d_layers": 2}, {}),
+        "stargan_inverted_batch8": ({}, {"batch_size": 8}),
     }
     assert paper.d_steps == 5 and paper.d_learning_rate == paper.g_learning_rate == 1e-4
     assert "adversarial_loss" not in paper.extra and "domain_conditioning" not in paper.extra
@@ -172,4 +173,5 @@ def test_ablations_run_only_when_named(parse_flags):
     parse_flags()
     assert set(FLAGS.proofs) == set(bench.PROOFS) - set(bench.ABLATIONS)
     assert {"pix2pix_edges", "cyclegan", "stargan", "stargan_inverted"} <= set(FLAGS.proofs)
-    assert set(bench.ABLATIONS) == set(bench.STARGAN_OPTIONS) and bench.ABLATIONS
+    assert set(bench.ABLATIONS) == set(bench.STARGAN_OPTIONS) | set(bench.STARGAN_TRAINING)
+    assert bench.ABLATIONS
