@@ -19,6 +19,7 @@ import tensorflow as tf
 
 from gan_tf import losses
 from gan_tf.config import RunConfig
+from gan_tf.errors import UsageError
 from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.models.factory import (
     build_networks,
@@ -69,14 +70,16 @@ class WGAN(AdversarialModel):
         warmup = (iteration < WARMUP_ITERATIONS) | (iteration % WARMUP_PERIOD == 0)
         extra = tf.where(warmup, self.warmup_critic_steps - self.d_steps, 0)
         batch = real_images.shape[0] // self.d_steps
+        # The iteration's d_steps real batches, one per row.
+        real_batches = tf.reshape(real_images, [self.d_steps, batch, *real_images.shape[1:]])
+        label_batches = None if labels is None else tf.reshape(labels, [self.d_steps, batch])
 
         def one_update(i):
             k = i % self.d_steps  # which of the iteration's real batches
             self._trace_state.draws = 0
             with self.repeated_draws(i):
                 self.discriminator_step(
-                    tf.reshape(real_images, [self.d_steps, batch, *real_images.shape[1:]])[k],
-                    None if labels is None else tf.reshape(labels, [self.d_steps, batch])[k],
+                    real_batches[k], None if label_batches is None else label_batches[k]
                 )
             return (i + 1,)
 
@@ -107,13 +110,24 @@ class WGAN(AdversarialModel):
 
 
 def build_wgan(config: RunConfig) -> WGAN:
+    warmup = int(config.extra.get("warmup_critic_steps", 0))
+    if warmup and warmup <= config.d_steps:
+        raise UsageError(
+            f"--warmup_critic_steps={warmup} must be 0 (off) or more than "
+            f"--d_steps={config.d_steps} (the authors' code uses 100)"
+        )
+    if warmup and config.strategy != "default":
+        raise UsageError(
+            "--warmup_critic_steps runs on one device only (tf.distribute cannot aggregate "
+            "gradients inside the loop of extra critic updates): drop --strategy or the warm-up"
+        )
     generator, critic = build_networks(config)
     model = WGAN(
         generator,
         critic,
         **core_arguments(config),
         clip_value=config.extra.get("clip_value", 0.01),
-        warmup_critic_steps=config.extra.get("warmup_critic_steps", 0),
+        warmup_critic_steps=warmup,
     )
     # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3);
     # rho = 0.99 as in the authors' code (PyTorch's default alpha).
