@@ -547,19 +547,23 @@ def multi_domain_truth(
     domains: Sequence[str] | None = None,
     data_dir: str | None = None,
     manual_dir: str | None = None,
+    train: bool = False,
+    seed: int = 0,
 ) -> tf.data.Dataset:
-    """Held-out batches of (num_domains, batch, h, w, c): every test image in every derived
-    domain, so the truth of translating domain s to t is element t."""
+    """Batches of (num_domains, batch, h, w, c): every image in every derived domain, so the
+    truth of translating domain s to t is element t. Held-out (the test split, in order) by
+    default; `train=True` gives the train split shuffled and repeated, for training with the
+    truth (the supervised diagnostic of the StarGAN proof)."""
     spec = _spec(dataset)
     names = multi_domain_names(spec, domains=domains)
     channels = multi_domain_channels(spec, names)
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
-    ds = as_dataset(builder, spec.test_split, shuffle_files=False)
+    ds = as_dataset(builder, _split(spec, train), shuffle_files=train)
 
     def prepare(example):
         x = preprocess_image(example["image"], spec, image_size)
         return tf.stack([to_channels(TRANSFORMS[n](x), channels) for n in names])
 
     ds = ds.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
-    ds = ds.batch(batch_size, drop_remainder=True)
+    ds = _finish(ds, batch_size, shuffle=train, repeat=train, seed=seed, cacheable=spec.cacheable)
     return ds.map(lambda x: tf.transpose(x, [1, 0, 2, 3, 4])).prefetch(AUTOTUNE)

@@ -28,6 +28,7 @@ from gan_tf.data.translation import (
 )
 from gan_tf.errors import UsageError
 from gan_tf.experiments import common
+from gan_tf.models.stargan import check_target_domains
 
 VARIANT = "stargan"
 
@@ -63,6 +64,14 @@ flags.DEFINE_enum(
     "wgan_gp: the paper's (eq. 8). least_squares: Mao et al. 2017's, as CycleGAN uses, without "
     "a penalty (an ablation).",
 )
+flags.DEFINE_enum(
+    "target_domains",
+    "shuffle",
+    ["shuffle", "other"],
+    "How training picks target domains. shuffle: the batch's labels in a random order (the "
+    "authors' code; a target can be the source's own domain). other: a random domain other "
+    "than the source's (one-hot domains only, not CelebA).",
+)
 flags.DEFINE_integer("num_residual_blocks", 6, "Generator residual blocks.", lower_bound=1)
 flags.DEFINE_enum(
     "domain_conditioning",
@@ -88,6 +97,7 @@ def make_config():
         raise UsageError(
             f"--domains derives domains from a TFDS dataset; {spec.name} has its own domains"
         )
+    check_target_domains(FLAGS.target_domains, multi_label=celeb_a)  # before any data
     if celeb_a and FLAGS.image_size is None:
         FLAGS.image_size = 128  # sec. 4.4: CelebA cropped to 178x178 and resized to 128x128
     FLAGS.image_size = default_translation_size(spec, FLAGS.image_size, fallback=128)
@@ -112,6 +122,7 @@ def make_config():
             "lambda_rec": FLAGS.lambda_rec,
             "lambda_gp": FLAGS.lambda_gp,
             "adversarial_loss": FLAGS.adversarial_loss,
+            "target_domains": FLAGS.target_domains,
             "num_residual_blocks": FLAGS.num_residual_blocks,
             "domain_conditioning": FLAGS.domain_conditioning,
             "d_layers": FLAGS.d_layers,

@@ -12,6 +12,12 @@ Losses (sec. 3 and 3.2, with the WGAN-GP adversarial loss of eq. 8):
 lambda_cls = 1, lambda_rec = 10, lambda_gp = 10; n_critic = 5 critic updates per generator
 update; Adam(1e-4, beta_1=0.5, beta_2=0.999) (sec. 4.4, "Training").
 
+`target_domains="other"` draws every training target among the domains other than the
+example's own (one-hot labels), where the authors' code permutes the batch's labels, so that
+with k domains a share of about 1/k of the targets is the source itself. The paper says only
+that the target label is "randomly generated" (sec. 3.1). An option, not the default: on the
+two-domain Fashion-MNIST proof it is the difference between failing and passing.
+
 `adversarial_loss="least_squares"` swaps WGAN-GP for the least-squares loss of Mao et al.
 2017 (eq. 2, a = 0, b = 1, c = 1; no penalty), the adversarial loss CycleGAN uses: an
 ablation, not the paper, to tell StarGAN's conditioning from its WGAN-GP training dynamics.
@@ -31,6 +37,7 @@ import tensorflow as tf
 
 from gan_tf import losses as gan_losses
 from gan_tf.config import RunConfig
+from gan_tf.errors import UsageError
 from gan_tf.models import replicas, updates
 from gan_tf.models.factory import adam
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
@@ -38,6 +45,10 @@ from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
 
 NUM_SAMPLES = 8
 ADVERSARIAL_LOSSES = ("wgan_gp", "least_squares")
+# How training picks each example's target domain: "shuffle", the batch's own labels in a
+# random order (the authors' code; a target may equal the source), or "other", a domain drawn
+# uniformly among the k - 1 others (one-hot labels only; see experiments/translation.md).
+TARGET_DOMAINS = ("shuffle", "other")
 
 
 def target_labels(
@@ -56,18 +67,33 @@ def target_labels(
     return labels * (1.0 - in_group) + one
 
 
+def check_target_domains(target_domains: str, multi_label: bool) -> None:
+    """Raises UsageError (with what to do) for a target sampling the labels do not allow."""
+    if target_domains not in TARGET_DOMAINS:
+        raise UsageError(
+            f"--target_domains={target_domains}: choose from {', '.join(TARGET_DOMAINS)}"
+        )
+    if target_domains == "other" and multi_label:
+        raise UsageError(
+            "--target_domains=other needs one-hot domains (derived domains or folder: "
+            "sub-folders); CelebA's attributes are multi-label: keep --target_domains=shuffle"
+        )
+
+
 class StarGAN(TranslationModel):
     """StarGAN: the critic's update n_critic times, then the generator's, per train step.
 
     Each step's batch holds `batch_size * d_steps` examples (the data pipeline gives them at
     once), so each critic update sees fresh real images, as in the adversarial core; the
     generator's update uses the last slice. Target domains are the batch's own labels in a
-    random order (the authors' code), which keeps multi-hot labels valid (one hair color).
+    random order (the authors' code), which keeps multi-hot labels valid (one hair color), or
+    with `target_domains="other"` a random domain other than the source (one-hot labels).
 
     Args:
       multi_label: labels are independent binary attributes (CelebA) rather than one-hot.
       exclusive_groups: label indices of which exactly one is set (for sample grids).
       adversarial_loss: "wgan_gp" (the paper, eq. 8) or "least_squares" (an ablation).
+      target_domains: "shuffle" (the authors' code) or "other" (never the source's domain).
     """
 
     def __init__(
@@ -82,6 +108,7 @@ class StarGAN(TranslationModel):
         multi_label: bool = True,
         exclusive_groups: Sequence[Sequence[int]] = (),
         adversarial_loss: str = "wgan_gp",
+        target_domains: str = "shuffle",
         seed: int = 0,
         **kwargs,
     ) -> None:
@@ -93,7 +120,17 @@ class StarGAN(TranslationModel):
                 f"adversarial_loss={adversarial_loss!r}: choose from "
                 + ", ".join(ADVERSARIAL_LOSSES)
             )
+        if target_domains not in TARGET_DOMAINS:
+            raise ValueError(
+                f"target_domains={target_domains!r}: choose from " + ", ".join(TARGET_DOMAINS)
+            )
+        if target_domains == "other" and multi_label:
+            raise ValueError(
+                'target_domains="other" needs one-hot domain labels; multi-label attributes '
+                '(CelebA) keep "shuffle", which keeps every target a valid attribute set'
+            )
         self.adversarial_loss = adversarial_loss
+        self.target_domains = target_domains
         self.generator = generator
         self.discriminator = discriminator
         self.d_steps = int(d_steps)
@@ -116,9 +153,18 @@ class StarGAN(TranslationModel):
     def _classification(self, logits, labels) -> tf.Tensor:
         return gan_losses.domain_classification_loss(logits, labels, self.multi_label)
 
-    def _shuffled(self, labels: tf.Tensor) -> tf.Tensor:
-        """Target domains: the batch's labels permuted by a stateless random order."""
-        keys = tf.random.stateless_uniform((labels.shape[0],), seed=self._next_seed())
+    def _targets(self, labels: tf.Tensor) -> tf.Tensor:
+        """Target domains of a batch: its labels permuted by a stateless random order
+        ("shuffle"), or for each example one of the other k - 1 domains, uniformly ("other").
+        One seed either way, so the draws after it are the same for both."""
+        seed = self._next_seed()
+        if self.target_domains == "other":
+            shift = tf.random.stateless_uniform(
+                (labels.shape[0],), seed=seed, minval=1, maxval=self.num_domains, dtype=tf.int32
+            )
+            source = tf.argmax(labels, axis=-1, output_type=tf.int32)
+            return tf.one_hot((source + shift) % self.num_domains, self.num_domains)
+        keys = tf.random.stateless_uniform((labels.shape[0],), seed=seed)
         return tf.gather(labels, tf.argsort(keys))
 
     def train_step(self, data) -> Logs:
@@ -138,7 +184,7 @@ class StarGAN(TranslationModel):
         return replicas.keras_reducible({**d_logs, **g_logs})
 
     def critic_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
-        target = self._shuffled(original)
+        target = self._targets(original)
         fake = tf.stop_gradient(self.translate(real, target, training=True))
         # Drawn under either loss: seeds are counted per draw site, so the later draws (the
         # generator step's target domains) stay the same for both losses and one seed.
@@ -176,7 +222,7 @@ class StarGAN(TranslationModel):
         }
 
     def generator_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
-        target = self._shuffled(original)
+        target = self._targets(original)
         with tf.GradientTape() as tape:
             # L_G = L_adv + lambda_cls L_cls^f + lambda_rec L_rec (eq. 6).
             fake = self.translate(real, target, training=True)
@@ -223,7 +269,8 @@ class StarGAN(TranslationModel):
 
 def build_stargan(config: RunConfig) -> StarGAN:
     """StarGAN from a RunConfig. `config.extra`: domains (names, label order), multi_label,
-    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, adversarial_loss, num_residual_blocks,
+    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, adversarial_loss, target_domains,
+    num_residual_blocks,
     domain_conditioning, d_layers, and attributes / derived (how the data makes the domains).
     config.d_steps is n_critic."""
     from gan_tf.data import translation
@@ -231,6 +278,8 @@ def build_stargan(config: RunConfig) -> StarGAN:
     extra = config.extra
     names = list(extra["domains"])
     base = config.base_filters or 64
+    target_domains = extra.get("target_domains", "shuffle")
+    check_target_domains(target_domains, extra.get("multi_label", True))
     generator = stargan_generator(
         config.image_size,
         config.channels,
@@ -258,6 +307,7 @@ def build_stargan(config: RunConfig) -> StarGAN:
         multi_label=extra.get("multi_label", True),
         exclusive_groups=extra.get("exclusive_groups", ()),
         adversarial_loss=extra.get("adversarial_loss", "wgan_gp"),
+        target_domains=target_domains,
         seed=config.seed,
         name="stargan",
     )

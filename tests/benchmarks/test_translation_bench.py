@@ -149,20 +149,37 @@ def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
 
 def test_stargan_ablations_change_only_what_they_name(parse_flags):
     parse_flags()
-    paper, _ = bench.proof_config("stargan_inverted")
+    inverted = "stargan_inverted"
+    other = {"target_domains": "other"}
     expected = {
-        "stargan_inverted_least_squares": ({"adversarial_loss": "least_squares"}, {}),
-        "stargan_inverted_modulated": ({"domain_conditioning": "input_and_norms"}, {}),
+        "stargan_inverted_least_squares": (inverted, {"adversarial_loss": "least_squares"}, {}),
+        "stargan_inverted_modulated": (inverted, {"domain_conditioning": "input_and_norms"}, {}),
         "stargan_inverted_cyclegan_schedule": (
+            inverted,
             {"adversarial_loss": "least_squares"},
             {"d_steps": 1, "d_learning_rate": 2e-4, "g_learning_rate": 2e-4},
         ),
-        "stargan_inverted_patch": ({"d_layers": 2}, {}),
-        "stargan_inverted_batch8": ({}, {"batch_size": 8}),
+        "stargan_inverted_patch": (inverted, {"d_layers": 2}, {}),
+        "stargan_inverted_batch8": (inverted, {}, {"batch_size": 8}),
+        "stargan_inverted_batch8_no_classification": (
+            inverted,
+            {"lambda_cls": 0.0},
+            {"batch_size": 8},
+        ),
+        "stargan_inverted_batch8_rec1": (inverted, {"lambda_rec": 1.0}, {"batch_size": 8}),
+        "stargan_inverted_other_target": (inverted, other, {}),
+        "stargan_pointwise_other_target": ("stargan_pointwise", other, {}),
+        "stargan_other_target": ("stargan", other, {}),
     }
-    assert paper.d_steps == 5 and paper.d_learning_rate == paper.g_learning_rate == 1e-4
-    assert "adversarial_loss" not in paper.extra and "domain_conditioning" not in paper.extra
-    for proof, (extra, training) in expected.items():
+    assert set(expected) == set(bench.ABLATIONS)
+    for base in ("stargan", "stargan_pointwise", inverted):
+        paper, _ = bench.proof_config(base)
+        assert paper.d_steps == 5 and paper.d_learning_rate == paper.g_learning_rate == 1e-4
+        for option in ("adversarial_loss", "domain_conditioning", "target_domains"):
+            assert option not in paper.extra  # the model's defaults: the paper's
+        assert "lambda_cls" not in paper.extra and "lambda_rec" not in paper.extra  # 1 and 10
+    for proof, (base, extra, training) in expected.items():
+        paper, _ = bench.proof_config(base)
         config, _ = bench.proof_config(proof)
         assert config.extra == {**paper.extra, **extra}, proof
         for field in ("d_steps", "d_learning_rate", "g_learning_rate", "batch_size"):

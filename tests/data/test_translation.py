@@ -224,6 +224,34 @@ def test_derived_domains_and_their_truth(fashion_dir):
         np.testing.assert_allclose(images[i], stack[i % 4, i], atol=1e-6)
 
 
+def test_truth_of_the_train_split_is_shuffled_and_repeated(fashion_dir):
+    train = tr.multi_domain_truth(
+        "fashion_mnist",
+        batch_size=8,
+        image_size=16,
+        domains=["original", "inverted"],
+        data_dir=fashion_dir,
+        train=True,
+    )
+    first, second = [stack.numpy() for stack in train.take(2)]
+    assert first.shape == (2, 8, 16, 16, 1)
+    np.testing.assert_allclose(first[1], -first[0], atol=1e-6)  # every image in both domains
+    held_out = batch(
+        tr.multi_domain_truth(
+            "fashion_mnist",
+            batch_size=8,
+            image_size=16,
+            domains=["original", "inverted"],
+            data_dir=fashion_dir,
+        )
+    )
+    assert not np.allclose(first[0], held_out[0])  # train split, shuffled: not test's first 8
+    assert not np.allclose(first, second)
+    # Repeated: more batches than the 60,000 training images make (checked cheaply by
+    # cardinality, which tf.data knows to be infinite after repeat()).
+    assert train.cardinality() == tf.data.INFINITE_CARDINALITY
+
+
 def test_domain_folders(tmp_path):
     for k, domain in enumerate(["summer", "winter", "autumn"]):
         write_png(tmp_path / "train" / domain / "x.png", np.full((8, 8, 3), 80 * k, np.uint8))

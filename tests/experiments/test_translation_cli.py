@@ -90,6 +90,7 @@ def test_trains_then_resumes(variant, fashion_dir, tmp_path):
         ("stargan", ["--dataset=fashion_mnist", "--attributes=Blond_Hair"], "--attributes"),
         ("stargan", ["--dataset=fashion_mnist", "--adversarial_loss=hinge"], "adversarial_loss"),
         ("stargan", ["--dataset=fashion_mnist", "--domain_conditioning=adain"], "conditioning"),
+        ("stargan", ["--dataset=celeb_a", "--target_domains=other"], "one-hot"),
     ],
 )
 def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_path):
@@ -108,9 +109,11 @@ def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
         "--train_steps=1",
         "--adversarial_loss=least_squares",
         "--domain_conditioning=input_and_norms",
+        "--target_domains=other",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     extra = json.loads((workdir / "run.json").read_text())["extra"]
+    assert extra["target_domains"] == "other"
     assert extra["adversarial_loss"] == "least_squares"
     assert extra["domain_conditioning"] == "input_and_norms"
     # Least squares has no gradient penalty to log.

@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from gan_tf import losses
 from gan_tf.config import RunConfig
-from gan_tf.models.stargan import target_labels
+from gan_tf.errors import UsageError
+from gan_tf.models.stargan import StarGAN, target_labels
 from gan_tf.models.zoo import build_model
 
 
@@ -124,3 +125,44 @@ def test_least_squares_losses_replace_wasserstein_ones(monkeypatch):
 def test_unknown_adversarial_loss_is_refused():
     with pytest.raises(ValueError, match="wgan_gp, least_squares"):
         build_model(tiny_config(adversarial_loss="hinge"))
+
+
+def three_domain_model(target_domains: str):
+    config = tiny_config(target_domains=target_domains)
+    config.extra.update(domains=["original", "inverted", "rotated"], exclusive_groups=[[0, 1, 2]])
+    return build_model(config)
+
+
+def test_other_targets_never_equal_the_source_and_cover_the_others():
+    model = three_domain_model("other")
+    model._start_step()
+    source = tf.one_hot(np.arange(600) % 3, 3)
+    targets = np.argmax(model._targets(source).numpy(), -1)
+    sources = np.arange(600) % 3
+    assert not np.any(targets == sources)
+    for s in range(3):  # both other domains, about equally often
+        counts = np.bincount(targets[sources == s], minlength=3)
+        assert counts[s] == 0 and min(np.delete(counts, s)) > 70
+
+
+def test_shuffled_targets_are_the_batch_labels_permuted():
+    model = three_domain_model("shuffle")
+    model._start_step()
+    source = tf.one_hot(np.arange(600) % 3, 3)
+    targets = model._targets(source).numpy()
+    np.testing.assert_array_equal(targets.sum(0), source.numpy().sum(0))  # a permutation
+    assert np.any(np.argmax(targets, -1) == np.arange(600) % 3)  # the source can be drawn
+
+
+def test_other_targets_train_and_are_refused_for_multi_label_attributes():
+    model = build_model(tiny_config(target_domains="other"))
+    x = tf.random.stateless_uniform((2, 16, 16, 1), [0, 1], -1, 1)
+    logs = model.train_step((x, tf.one_hot([0, 1], 2)))
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    with pytest.raises(UsageError, match="one-hot"):
+        build_model(tiny_config(target_domains="other", multi_label=True))
+    with pytest.raises(UsageError, match="shuffle, other"):
+        build_model(tiny_config(target_domains="nearest"))
+    # Code that builds the model directly gets the same checks as ValueErrors.
+    with pytest.raises(ValueError, match="one-hot"):
+        StarGAN(model.generator, model.discriminator, multi_label=True, target_domains="other")
