@@ -120,15 +120,10 @@ class StarGAN(TranslationModel):
                 f"adversarial_loss={adversarial_loss!r}: choose from "
                 + ", ".join(ADVERSARIAL_LOSSES)
             )
-        if target_domains not in TARGET_DOMAINS:
-            raise ValueError(
-                f"target_domains={target_domains!r}: choose from " + ", ".join(TARGET_DOMAINS)
-            )
-        if target_domains == "other" and multi_label:
-            raise ValueError(
-                'target_domains="other" needs one-hot domain labels; multi-label attributes '
-                '(CelebA) keep "shuffle", which keeps every target a valid attribute set'
-            )
+        try:  # the builder's check; code that builds the model directly gets a ValueError
+            check_target_domains(target_domains, multi_label)
+        except UsageError as error:
+            raise ValueError(str(error)) from None
         self.adversarial_loss = adversarial_loss
         self.target_domains = target_domains
         self.generator = generator
