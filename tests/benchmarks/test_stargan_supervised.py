@@ -8,22 +8,11 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from absl import app, flags
+from absl import app
 
 from benchmarks import stargan_supervised as supervised
 from gan_tf.networks.stargan import stargan_generator
 from tests.data.test_translation import prepared_fashion_mnist
-
-FLAGS = flags.FLAGS
-
-
-@pytest.fixture
-def parse_flags():
-    def parse(*args: str) -> list[str]:
-        return FLAGS(["stargan_supervised", *args])
-
-    yield parse
-    FLAGS.unparse_flags()
 
 
 def test_the_step_fits_the_truth_of_a_fixed_batch():

@@ -7,23 +7,9 @@ only the plumbing (flags, training, metric, Markdown, figure) is checked, not th
 import re
 
 import pytest
-from absl import app, flags
+from absl import app
 
 from benchmarks import toy_mixture
-
-FLAGS = flags.FLAGS
-
-
-@pytest.fixture
-def parse_flags():
-    """Parses the benchmark's flags like `app.run` would, and unparses them afterwards."""
-
-    def parse(*args: str) -> list[str]:
-        return FLAGS(["toy_mixture", *args])
-
-    yield parse
-    FLAGS.unparse_flags()
-
 
 NUMBER = r"-?\d+(?:\.\d+)?"
 

@@ -19,17 +19,6 @@ from tests.data.test_translation import prepared_fashion_mnist
 FLAGS = flags.FLAGS
 
 
-@pytest.fixture
-def parse_flags():
-    """Parses the benchmark's flags like `app.run` would, and unparses them afterwards."""
-
-    def parse(*args: str) -> list[str]:
-        return FLAGS(["translation", *args])
-
-    yield parse
-    FLAGS.unparse_flags()
-
-
 @pytest.fixture(scope="module")
 def fashion_dir(tmp_path_factory):
     return prepared_fashion_mnist(tmp_path_factory)
