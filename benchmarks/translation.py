@@ -35,6 +35,11 @@ Proofs (32x32, small networks, so each trains in minutes on a 2-core CPU):
                     each training target drawn among the domains other than the source's
                     (`--target_domains=other`) where the authors' code permutes the batch's
                     labels (so that about 1/k of the targets are the source's own domain)
+  stargan_inverted_modulated_random, stargan_pointwise_modulated_random,
+  stargan_modulated_random
+                    the label also scales and shifts the generator's normalized features, with
+                    weights that start from N(0, 0.5) (`--modulation_stddev=0.5`), so that every
+                    domain has its own from the first step; the authors' target sampling
   stargan_inverted_patch
                     the paper's losses and schedule with a local critic: 2 stride-2 layers
                     (an 8x8 map of 18x18-pixel patches, near CycleGAN's 16) instead of 4
@@ -89,6 +94,14 @@ STARGAN_OPTIONS = {
     "stargan_inverted_other_target": {"target_domains": "other"},
     "stargan_pointwise_other_target": {"target_domains": "other"},
     "stargan_other_target": {"target_domains": "other"},
+    # The label also scales and shifts the normalized features, from a random start.
+    **{
+        f"{base}_modulated_random": {
+            "domain_conditioning": "input_and_norms",
+            "modulation_stddev": 0.5,
+        }
+        for base in ("stargan_inverted", "stargan_pointwise", "stargan")
+    },
 }
 STARGAN_TRAINING = {
     "stargan_inverted_batch8": {"batch_size": 8},  # the cyclegan proof's batch
@@ -521,7 +534,9 @@ def markdown_tables(records: list[dict]) -> str:
             names = m["domains"]
             lines += [
                 "",
-                "L1 of G(T_s(x), t) against T_t(x), source s (rows) to target t (columns):",
+                "L1 of G(T_s(x), t) against T_t(x), source s (rows) to target t (columns); "
+                "on the diagonal G(T_s(x), s) against its input T_s(x) (own domain; '-' in "
+                "records made before it was measured):",
                 "",
                 f"| s \\ t | {' | '.join(names)} |",
                 "|---" * (len(names) + 1) + "|",

@@ -29,6 +29,7 @@ from gan_tf.data.translation import (
 from gan_tf.errors import UsageError
 from gan_tf.experiments import common
 from gan_tf.models.stargan import check_target_domains
+from gan_tf.networks.stargan import check_domain_conditioning
 
 VARIANT = "stargan"
 
@@ -80,6 +81,14 @@ flags.DEFINE_enum(
     "input: the label tiled and joined to the image (the paper). input_and_norms: also a "
     "label-dependent scale and shift after the generator's instance norms (an ablation).",
 )
+flags.DEFINE_float(
+    "modulation_stddev",
+    0.0,
+    "With --domain_conditioning=input_and_norms: the standard deviation of the label's scale "
+    "and shift weights at the start. 0: they start at zero (the network starts as the "
+    "paper's); e.g. 0.5: each domain starts with its own (see experiments/translation.md).",
+    lower_bound=0.0,
+)
 flags.DEFINE_integer(
     "d_layers",
     None,
@@ -98,6 +107,7 @@ def make_config():
             f"--domains derives domains from a TFDS dataset; {spec.name} has its own domains"
         )
     check_target_domains(FLAGS.target_domains, multi_label=celeb_a)  # before any data
+    check_domain_conditioning(FLAGS.domain_conditioning, FLAGS.modulation_stddev)
     if celeb_a and FLAGS.image_size is None:
         FLAGS.image_size = 128  # sec. 4.4: CelebA cropped to 178x178 and resized to 128x128
     FLAGS.image_size = default_translation_size(spec, FLAGS.image_size, fallback=128)
@@ -125,6 +135,7 @@ def make_config():
             "target_domains": FLAGS.target_domains,
             "num_residual_blocks": FLAGS.num_residual_blocks,
             "domain_conditioning": FLAGS.domain_conditioning,
+            "modulation_stddev": FLAGS.modulation_stddev,
             "d_layers": FLAGS.d_layers,
         },
         supported_sizes=TRANSLATION_SIZES,

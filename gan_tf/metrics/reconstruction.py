@@ -186,11 +186,13 @@ def evaluate_stargan(
     model, config: RunConfig, max_examples: int = 1000, batch_size: int = 100
 ) -> dict[str, object]:
     """Derived domains: for every source s and target t != s, G(T_s(x), t) against T_t(x) on
-    held-out x.
+    held-out x; and G(T_s(x), s) against T_s(x), the translation to the image's own domain,
+    which should return the input (sec. 3.1: the reconstruction G(G(x, c), c') relies on it).
 
-    Returns the mean over the k(k-1) pairs (`model_*`) with its identity (T_s(x) as the
-    prediction) and mean-image baselines; the same per target domain t, averaged over its
-    sources (`per_target`); and the (s, t) L1 matrix (None on the diagonal)."""
+    Returns the mean over the k(k-1) pairs s != t (`model_*`, the translation error) with its
+    identity (T_s(x) as the prediction) and mean-image baselines; the same per target domain
+    t, averaged over its sources (`per_target`); the mean own-domain error (`own_domain_*`);
+    and the (s, t) L1 matrix, whose diagonal holds the own-domain errors."""
     from gan_tf.data import translation
 
     names = list(config.extra["domains"])
@@ -219,8 +221,8 @@ def evaluate_stargan(
             target = tf.one_hot(tf.fill([n], t), k)
             means[t].update(stack[t])
             for s in range(k):
+                meters[s][t].update(stack[t], model.translate(stack[s], target))
                 if s != t:
-                    meters[s][t].update(stack[t], model.translate(stack[s], target))
                     identity[s][t].update(stack[t], stack[s])
         seen += n
         if seen >= max_examples:
@@ -234,6 +236,7 @@ def evaluate_stargan(
         }
 
     all_pairs = [(s, t) for s in range(k) for t in range(k) if s != t]
+    own_domain = average(meters, [(s, s) for s in range(k)])
     per_target = {}
     for t, name in enumerate(names):
         into_t = [(s, t) for s in range(k) if s != t]
@@ -251,11 +254,11 @@ def evaluate_stargan(
         # Each target's mean image, averaged like the model's errors (every pair counts once).
         "mean_l1": float(np.mean([per_target[names[t]]["mean_l1"] for s, t in all_pairs])),
         "mean_psnr": float(np.mean([per_target[names[t]]["mean_psnr"] for s, t in all_pairs])),
+        **{f"own_domain_{m}": v for m, v in own_domain.items()},
         "domains": names,
         "per_target": per_target,
         "l1_matrix": [
-            [None if s == t else round(meters[s][t].result("x")["x_l1"], 4) for t in range(k)]
-            for s in range(k)
+            [round(meters[s][t].result("x")["x_l1"], 4) for t in range(k)] for s in range(k)
         ],
     }
 

@@ -265,8 +265,8 @@ class StarGAN(TranslationModel):
 def build_stargan(config: RunConfig) -> StarGAN:
     """StarGAN from a RunConfig. `config.extra`: domains (names, label order), multi_label,
     exclusive_groups, lambda_cls, lambda_rec, lambda_gp, adversarial_loss, target_domains,
-    num_residual_blocks,
-    domain_conditioning, d_layers, and attributes / derived (how the data makes the domains).
+    num_residual_blocks, domain_conditioning, modulation_stddev, d_layers, and attributes /
+    derived (how the data makes the domains).
     config.d_steps is n_critic."""
     from gan_tf.data import translation
 
@@ -282,6 +282,7 @@ def build_stargan(config: RunConfig) -> StarGAN:
         base_filters=base,
         num_residual_blocks=int(extra.get("num_residual_blocks", 6)),
         domain_conditioning=extra.get("domain_conditioning", "input"),
+        modulation_stddev=float(extra.get("modulation_stddev", 0.0)),
         name="generator",
     )
     discriminator = stargan_discriminator(

@@ -63,14 +63,26 @@ class DomainModulation(keras.layers.Layer):
     x * (1 + gamma(c)) + beta(c), gamma and beta linear in c (conditional instance norm,
     Dumoulin et al. 2017, eq. 5, with a linear map in place of a lookup table).
 
-    Both maps start at zero, so a network built with this layer starts as the same network
-    without it. Call it as `DomainModulation()([features, domain])`.
+    With `stddev=0` (default) both maps start at zero, so a network built with this layer
+    starts as the same network without it. With `stddev > 0` their weights start from
+    N(0, stddev), so each domain has its own scale and shift from the first step (as
+    Dumoulin et al.'s per-style parameters do) rather than growing them from zero at the
+    optimizer's pace. Call it as `DomainModulation()([features, domain])`.
     """
+
+    def __init__(self, stddev: float = 0.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if stddev < 0:
+            raise ValueError(f"stddev must be >= 0, got {stddev}")
+        self.stddev = float(stddev)
 
     def build(self, input_shape) -> None:
         channels = int(input_shape[0][-1])
-        self.gamma = keras.layers.Dense(channels, use_bias=False, kernel_initializer="zeros")
-        self.beta = keras.layers.Dense(channels, use_bias=False, kernel_initializer="zeros")
+        initializer = (
+            keras.initializers.RandomNormal(stddev=self.stddev) if self.stddev else "zeros"
+        )
+        self.gamma = keras.layers.Dense(channels, use_bias=False, kernel_initializer=initializer)
+        self.beta = keras.layers.Dense(channels, use_bias=False, kernel_initializer=initializer)
         self.gamma.build(input_shape[1])
         self.beta.build(input_shape[1])
 
@@ -83,6 +95,9 @@ class DomainModulation(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "stddev": self.stddev}
 
 
 def normal_init() -> keras.initializers.Initializer:

@@ -23,6 +23,24 @@ PAPER_DISCRIMINATOR_LAYERS = 6
 DOMAIN_CONDITIONING = ("input", "input_and_norms")
 
 
+def check_domain_conditioning(domain_conditioning: str, modulation_stddev: float = 0.0) -> None:
+    """Raises UsageError (with what to do) for an unknown conditioning or a modulation
+    start that the conditioning does not use."""
+    if domain_conditioning not in DOMAIN_CONDITIONING:
+        raise UsageError(
+            f"domain_conditioning={domain_conditioning!r}: choose from "
+            + ", ".join(DOMAIN_CONDITIONING)
+        )
+    if modulation_stddev < 0:
+        raise UsageError(f"modulation_stddev={modulation_stddev} must be >= 0")
+    if modulation_stddev and domain_conditioning != "input_and_norms":
+        raise UsageError(
+            f"modulation_stddev={modulation_stddev} sets how the label's scale and shift "
+            "start, which only domain_conditioning=input_and_norms has: add it, or drop "
+            "modulation_stddev"
+        )
+
+
 def stargan_generator(
     image_size: int,
     channels: int,
@@ -30,6 +48,7 @@ def stargan_generator(
     base_filters: int = 64,
     num_residual_blocks: int = 6,
     domain_conditioning: str = "input",
+    modulation_stddev: float = 0.0,
     name: str = "stargan_generator",
 ) -> keras.Model:
     """The StarGAN generator, Choi et al. 2018, appendix Table 4.
@@ -54,14 +73,17 @@ def stargan_generator(
             (its own values, and its share of the norm's mean and variance).
             "input_and_norms" adds `DomainModulation` (scale and shift from the label, zero
             at the start) after the instance norms of the 7x7, down- and up-sampling layers.
+        modulation_stddev: with "input_and_norms", the standard deviation of the scale and
+            shift weights at the start (0: zero, the network starts as the paper's; > 0:
+            each domain starts with its own random scale and shift, see `DomainModulation`).
 
     Returns:
         A model mapping [image (batch, size, size, channels), domain (batch, num_domains)]
         to a translated image of the image's shape in [-1, 1].
 
     Raises:
-        UsageError: image_size not a multiple of 4, non-positive arguments or an unknown
-            domain_conditioning.
+        UsageError: image_size not a multiple of 4, non-positive arguments, an unknown
+            domain_conditioning or a modulation_stddev it does not use.
     """
     builder = "stargan_generator"
     check_positive_ints(
@@ -78,11 +100,10 @@ def stargan_generator(
             f"{builder}: image_size={image_size} does not work: use a multiple of 4 "
             "(e.g. 32, 64, 128 as in the paper, 256)"
         )
-    if domain_conditioning not in DOMAIN_CONDITIONING:
-        raise UsageError(
-            f"{builder}: domain_conditioning={domain_conditioning!r}: choose from "
-            + ", ".join(DOMAIN_CONDITIONING)
-        )
+    try:
+        check_domain_conditioning(domain_conditioning, modulation_stddev)
+    except UsageError as error:
+        raise UsageError(f"{builder}: {error}") from None
 
     image = keras.Input(shape=(image_size, image_size, channels), name="image")
     domain = keras.Input(shape=(num_domains,), name="domain")
@@ -96,7 +117,8 @@ def stargan_generator(
         x = layer(x)
         x = instance_norm(name=f"{prefix}_norm")(x)
         if domain_conditioning == "input_and_norms":
-            x = DomainModulation(name=f"{prefix}_domain")([x, domain])
+            modulation = DomainModulation(modulation_stddev, name=f"{prefix}_domain")
+            x = modulation([x, domain])
         return keras.layers.ReLU(name=f"{prefix}_relu")(x)
 
     # Convs have no bias (the authors' code): instance norm's offset follows each one.

@@ -159,12 +159,25 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
         "stargan_inverted_other_target": (inverted, other, {}),
         "stargan_pointwise_other_target": ("stargan_pointwise", other, {}),
         "stargan_other_target": ("stargan", other, {}),
+        **{
+            f"{base}_modulated_random": (
+                base,
+                {"domain_conditioning": "input_and_norms", "modulation_stddev": 0.5},
+                {},
+            )
+            for base in ("stargan", "stargan_pointwise", inverted)
+        },
     }
     assert set(expected) == set(bench.ABLATIONS)
     for base in ("stargan", "stargan_pointwise", inverted):
         paper, _ = bench.proof_config(base)
         assert paper.d_steps == 5 and paper.d_learning_rate == paper.g_learning_rate == 1e-4
-        for option in ("adversarial_loss", "domain_conditioning", "target_domains"):
+        for option in (
+            "adversarial_loss",
+            "domain_conditioning",
+            "modulation_stddev",
+            "target_domains",
+        ):
             assert option not in paper.extra  # the model's defaults: the paper's
         assert "lambda_cls" not in paper.extra and "lambda_rec" not in paper.extra  # 1 and 10
     for proof, (base, extra, training) in expected.items():

@@ -91,6 +91,8 @@ def test_trains_then_resumes(variant, fashion_dir, tmp_path):
         ("stargan", ["--dataset=fashion_mnist", "--adversarial_loss=hinge"], "adversarial_loss"),
         ("stargan", ["--dataset=fashion_mnist", "--domain_conditioning=adain"], "conditioning"),
         ("stargan", ["--dataset=celeb_a", "--target_domains=other"], "one-hot"),
+        ("stargan", ["--dataset=fashion_mnist", "--modulation_stddev=0.5"], "input_and_norms"),
+        ("stargan", ["--dataset=fashion_mnist", "--modulation_stddev=-1"], "modulation_stddev"),
     ],
 )
 def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_path):
@@ -109,6 +111,7 @@ def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
         "--train_steps=1",
         "--adversarial_loss=least_squares",
         "--domain_conditioning=input_and_norms",
+        "--modulation_stddev=0.5",
         "--target_domains=other",
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -116,6 +119,7 @@ def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
     assert extra["target_domains"] == "other"
     assert extra["adversarial_loss"] == "least_squares"
     assert extra["domain_conditioning"] == "input_and_norms"
+    assert extra["modulation_stddev"] == 0.5
     # Least squares has no gradient penalty to log.
     assert "gradient_penalty" not in scalar_events(workdir)
     assert "d_real" in scalar_events(workdir)

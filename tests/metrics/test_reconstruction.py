@@ -127,7 +127,9 @@ def test_stargan_per_pair_and_per_target_under_mock_data(tmp_path):
         target = results["per_target"][name]
         assert target["model_l1"] == pytest.approx(target["identity_l1"], rel=1e-6)
     matrix = results["l1_matrix"]
-    assert [matrix[i][i] for i in range(4)] == [None] * 4
+    # The diagonal is G(T_s(x), s) against T_s(x): zero for a model returning its input.
+    assert [matrix[i][i] for i in range(4)] == [0.0] * 4
+    assert results["own_domain_l1"] == 0.0 and results["own_domain_psnr"] == 100.0
     assert matrix[0][1] > 0
     json.dumps(results, allow_nan=False)  # recorded as strict JSON
 

@@ -183,6 +183,39 @@ def test_domain_modulation_starts_as_the_paper_generator_and_then_scales_and_shi
     assert inside > 2 * paper_inside, (inside, paper_inside)
 
 
+def test_random_modulation_start_gives_each_domain_its_own_features_from_the_start() -> None:
+    # modulation_stddev > 0: at initialization the label already changes the features inside
+    # the image as much as on the border (zero start: almost only on the border).
+    keras.utils.set_random_seed(0)
+    model = stargan_generator(
+        32,
+        3,
+        NUM_DOMAINS,
+        base_filters=4,
+        num_residual_blocks=1,
+        domain_conditioning="input_and_norms",
+        modulation_stddev=0.5,
+    )
+    layer = model.get_layer("c1_domain")
+    assert layer.stddev == 0.5
+    assert 0.3 < float(np.std(layer.gamma.kernel.numpy())) < 0.7
+    inside, border = _first_layer_label_effect(model, "c1_domain")
+    assert inside > 0.5 * border, (inside, border)
+    paper_inside, _ = _first_layer_label_effect(model, "c1_norm")
+    assert inside > 3 * paper_inside, (inside, paper_inside)
+
+
+@pytest.mark.parametrize(
+    "conditioning,stddev,message",
+    [("input", 0.5, "only domain_conditioning=input_and_norms"), ("input_and_norms", -1.0, ">= 0")],
+)
+def test_modulation_stddev_it_cannot_use_is_refused(conditioning, stddev, message) -> None:
+    with pytest.raises(UsageError, match=message):
+        stargan_generator(
+            32, 3, NUM_DOMAINS, domain_conditioning=conditioning, modulation_stddev=stddev
+        )
+
+
 def test_unknown_domain_conditioning_is_refused() -> None:
     with pytest.raises(UsageError, match="input, input_and_norms"):
         stargan_generator(32, 3, NUM_DOMAINS, domain_conditioning="adain")
