@@ -107,6 +107,7 @@ def run_supervised(name: str, out: pathlib.Path) -> dict:
     record = {
         "proof": name + SUFFIX,
         "variant": config.variant,
+        "seed": config.seed,
         "step": config.train_steps,
         "batch_size": config.batch_size,
         "jit_compile": config.jit_compile,
@@ -117,7 +118,7 @@ def run_supervised(name: str, out: pathlib.Path) -> dict:
         "metrics": trained,
         "untrained": untrained,
     }
-    path = out / f"{name}{SUFFIX}.png"
+    path = out / f"{bench.seeded_name(name + SUFFIX, config.seed)}.png"
     save_png(path, bench.truth_grid(model, config))
     record["grid"] = str(path)
     given = [FLAGS[n].serialize() for n in bench.BENCH_FLAGS if FLAGS[n].present]

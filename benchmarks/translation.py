@@ -152,6 +152,13 @@ flags.DEFINE_bool("jit_compile", True, "XLA-compile the training steps.", allow_
 flags.DEFINE_integer("eval_examples", 2000, "Held-out images evaluated.", lower_bound=1)
 flags.DEFINE_bool("evaluate", True, "Held-out errors of the trained and untrained models.")
 flags.DEFINE_bool("grids", True, "Write the held-out grid of each proof.")
+flags.DEFINE_integer(
+    "seed",
+    0,
+    "Seed of every proof (network initialization, data order, random draws). A proof run with "
+    "another seed than 0 is kept apart: its workdir, grid and record are named <proof>_seed<N>.",
+    lower_bound=0,
+)
 flags.DEFINE_bool(
     "resume",
     False,
@@ -176,6 +183,7 @@ BENCH_FLAGS = (
     "eval_examples",
     "evaluate",
     "grids",
+    "seed",
     "resume",
 )
 
@@ -191,6 +199,7 @@ def proof_config(name: str) -> tuple[RunConfig, object]:
         "sample_every": 10**9,
         "checkpoint_every": 10**9,
         "log_every": 200,
+        "seed": FLAGS.seed,
     }
     if name.startswith("pix2pix"):
         task = name.split("_")[1]
@@ -410,10 +419,11 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
 
     config, data = proof_config(name)
     suffix = "xla" if config.jit_compile else "noxla"
-    workdir = pathlib.Path(FLAGS.workdir_root) / f"{name}_{suffix}"
+    run_name = seeded_name(name, config.seed)
+    workdir = pathlib.Path(FLAGS.workdir_root) / f"{run_name}_{suffix}"
     if workdir.exists() and not FLAGS.resume:  # a proof trains from scratch unless --resume
         shutil.rmtree(workdir)
-    record = {"proof": name, "variant": config.variant}
+    record = {"proof": name, "variant": config.variant, "seed": config.seed}
     begin = time.perf_counter()
 
     # Baseline: the untrained generator, built as `run` builds it (same seed).
@@ -442,7 +452,7 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
         record.update(verdict=verdict(config.variant, trained, untrained))
         record.update(metrics=trained, untrained=untrained)
     if FLAGS.grids:
-        path = out / f"{name}.png"
+        path = out / f"{run_name}.png"
         save_png(path, truth_grid(model, config))
         record["grid"] = str(path)
     record["wall_seconds"] = round(time.perf_counter() - begin, 1)
@@ -450,14 +460,23 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
     return record
 
 
+def seeded_name(name: str, seed: int) -> str:
+    """A proof's run name: the proof itself for seed 0, <proof>_seed<N> for another seed."""
+    return f"{name}_seed{seed}" if seed else name
+
+
 def record_result(path: pathlib.Path, record: dict) -> list[dict]:
     """Writes `record` into the JSON-lines file `path`, replacing an earlier record of the same
-    proof and XLA setting (so the file holds each proof's latest run); returns all records."""
+    proof, XLA setting and seed (so the file holds each proof's latest run); returns all
+    records."""
     records = []
     if path.exists():
         records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    key = (record["proof"], record["jit_compile"])
-    records = [r for r in records if (r["proof"], r["jit_compile"]) != key] + [record]
+
+    def key(r: dict) -> tuple:
+        return r["proof"], r["jit_compile"], r.get("seed", 0)  # older records: seed 0
+
+    records = [r for r in records if key(r) != key(record)] + [record]
     path.write_text("".join(json.dumps(r, allow_nan=False) + "\n" for r in records))
     return records
 
@@ -481,7 +500,8 @@ def markdown_tables(records: list[dict]) -> str:
         steps = f"{r['step']}" + (
             f" (resumed at {r['resumed_from']})" if r.get("resumed_from") else ""
         )
-        common = f"| {r['proof']} | {'on' if r['jit_compile'] else 'off'} | {steps} |"
+        proof = seeded_name(r["proof"], r.get("seed", 0))
+        common = f"| {proof} | {'on' if r['jit_compile'] else 'off'} | {steps} |"
         timing = f"{r['train_seconds']} | {speed} | {first} |"
         if "verdict" not in r:
             lines.append(f"{common} - | - | - | - | - | - | {timing}")
@@ -517,8 +537,8 @@ def markdown_tables(records: list[dict]) -> str:
             m, u = r["metrics"], r["untrained"]
             lines += [
                 "",
-                f"StarGAN ({r['proof']}, step {r['step']}), L1 / PSNR per target domain t "
-                "(mean over the other source domains):",
+                f"StarGAN ({seeded_name(r['proof'], r.get('seed', 0))}, step {r['step']}), "
+                "L1 / PSNR per target domain t (mean over the other source domains):",
                 "",
                 "| target | model | untrained | identity | mean image |",
                 "|---|---|---|---|---|",

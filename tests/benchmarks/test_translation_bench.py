@@ -65,6 +65,34 @@ def test_results_keep_the_latest_run_of_each_proof(tmp_path):
     records = bench.record_result(path, {**first, "step": 2})
     assert records == [other, with_xla, {**first, "step": 2}]
     assert [json.loads(line) for line in path.read_text().splitlines()] == records
+    # Another seed is another run: kept beside seed 0's (records without a seed are seed 0).
+    seed_1 = {**first, "seed": 1, "step": 3}
+    records = bench.record_result(path, seed_1)
+    assert records == [other, with_xla, {**first, "step": 2}, seed_1]
+    records = bench.record_result(path, {**first, "seed": 0, "step": 4})
+    assert records == [other, with_xla, seed_1, {**first, "seed": 0, "step": 4}]
+
+
+def test_seed_flag_reaches_every_proof_and_names_its_runs(parse_flags):
+    parse_flags("--seed=3")
+    for proof in ("pix2pix_edges", "cyclegan", "stargan_pointwise_modulated_random"):
+        config, _ = bench.proof_config(proof)
+        assert config.seed == 3, proof
+    assert bench.seeded_name("cyclegan", 3) == "cyclegan_seed3"
+    assert bench.seeded_name("cyclegan", 0) == "cyclegan"
+    table = bench.markdown_tables(
+        [
+            {
+                "proof": "cyclegan",
+                "variant": "cyclegan",
+                "jit_compile": False,
+                "seed": 3,
+                "step": 5,
+                "train_seconds": 1.0,
+            }
+        ]
+    )
+    assert "| cyclegan_seed3 | off | 5 |" in table
 
 
 def test_unknown_proof_is_a_usage_error(tmp_path, parse_flags):
