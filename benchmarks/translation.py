@@ -587,9 +587,17 @@ def run_proofs() -> list[dict]:
 
 
 def main(argv):
+    from gan_tf.experiments.common import interrupt_on_signals
+
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    run_proofs()
+    # `kill` (SIGTERM), and Ctrl-C also in a backgrounded run, saves the proof's checkpoint at
+    # the current step, as the experiments do, so that --resume continues from there.
+    interrupt_on_signals()
+    try:
+        run_proofs()
+    except KeyboardInterrupt as stop:
+        sys.exit(f"stopped ({stop}): run the same command with --resume to continue")
 
 
 if __name__ == "__main__":

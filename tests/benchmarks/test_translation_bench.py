@@ -222,3 +222,29 @@ def test_ablations_run_only_when_named(parse_flags):
     assert {"pix2pix_edges", "cyclegan", "stargan", "stargan_inverted"} <= set(FLAGS.proofs)
     assert set(bench.ABLATIONS) == set(bench.STARGAN_OPTIONS) | set(bench.STARGAN_TRAINING)
     assert bench.ABLATIONS
+
+
+def test_main_makes_sigterm_stop_a_proof_like_ctrl_c(parse_flags, monkeypatch):
+    # The runner saves a checkpoint on KeyboardInterrupt; main must turn SIGTERM into one.
+    import signal
+
+    parse_flags()
+    previous = {n: signal.getsignal(n) for n in (signal.SIGTERM, signal.SIGINT)}
+    seen = []
+    monkeypatch.setattr(bench, "run_proofs", lambda: seen.append(signal.getsignal(signal.SIGTERM)))
+    try:
+        bench.main(["translation"])
+        [handler] = seen
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            handler(signal.SIGTERM, None)
+
+        # A stopped run ends with one line saying how to continue, not a traceback.
+        def stopped():
+            raise KeyboardInterrupt("signal SIGTERM")
+
+        monkeypatch.setattr(bench, "run_proofs", stopped)
+        with pytest.raises(SystemExit, match="--resume to continue"):
+            bench.main(["translation"])
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
