@@ -465,6 +465,16 @@ def seeded_name(name: str, seed: int) -> str:
     return f"{name}_seed{seed}" if seed else name
 
 
+def record_seed(record: dict) -> int:
+    """A record's seed; records made before --seed existed are seed 0's."""
+    return record.get("seed", 0)
+
+
+def record_name(record: dict) -> str:
+    """The run name a record is shown under: its proof, with _seed<N> for another seed."""
+    return seeded_name(record["proof"], record_seed(record))
+
+
 def record_result(path: pathlib.Path, record: dict) -> list[dict]:
     """Writes `record` into the JSON-lines file `path`, replacing an earlier record of the same
     proof, XLA setting and seed (so the file holds each proof's latest run); returns all
@@ -474,7 +484,7 @@ def record_result(path: pathlib.Path, record: dict) -> list[dict]:
         records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
     def key(r: dict) -> tuple:
-        return r["proof"], r["jit_compile"], r.get("seed", 0)  # older records: seed 0
+        return r["proof"], r["jit_compile"], record_seed(r)
 
     records = [r for r in records if key(r) != key(record)] + [record]
     path.write_text("".join(json.dumps(r, allow_nan=False) + "\n" for r in records))
@@ -500,8 +510,7 @@ def markdown_tables(records: list[dict]) -> str:
         steps = f"{r['step']}" + (
             f" (resumed at {r['resumed_from']})" if r.get("resumed_from") else ""
         )
-        proof = seeded_name(r["proof"], r.get("seed", 0))
-        common = f"| {proof} | {'on' if r['jit_compile'] else 'off'} | {steps} |"
+        common = f"| {record_name(r)} | {'on' if r['jit_compile'] else 'off'} | {steps} |"
         timing = f"{r['train_seconds']} | {speed} | {first} |"
         if "verdict" not in r:
             lines.append(f"{common} - | - | - | - | - | - | {timing}")
@@ -537,7 +546,7 @@ def markdown_tables(records: list[dict]) -> str:
             m, u = r["metrics"], r["untrained"]
             lines += [
                 "",
-                f"StarGAN ({seeded_name(r['proof'], r.get('seed', 0))}, step {r['step']}), "
+                f"StarGAN ({record_name(r)}, step {r['step']}), "
                 "L1 / PSNR per target domain t (mean over the other source domains):",
                 "",
                 "| target | model | untrained | identity | mean image |",

@@ -7,6 +7,7 @@ not the numbers. The verdict and the grids are also checked without training.
 """
 
 import json
+import signal
 
 import numpy as np
 import pytest
@@ -226,8 +227,6 @@ def test_ablations_run_only_when_named(parse_flags):
 
 def test_main_makes_sigterm_stop_a_proof_like_ctrl_c(parse_flags, monkeypatch):
     # The runner saves a checkpoint on KeyboardInterrupt; main must turn SIGTERM into one.
-    import signal
-
     parse_flags()
     previous = {n: signal.getsignal(n) for n in (signal.SIGTERM, signal.SIGINT)}
     seen = []
