@@ -40,6 +40,10 @@ Proofs (32x32, small networks, so each trains in minutes on a 2-core CPU):
                     the label also scales and shifts the generator's normalized features, with
                     weights that start from N(0, 0.5) (`--modulation_stddev=0.5`), so that every
                     domain has its own from the first step; the authors' target sampling
+  stargan_inverted_modulated_random_identity, stargan_pointwise_modulated_random_identity,
+  stargan_modulated_random_identity
+                    the same with CycleGAN's identity term, 5 |G(x, own domain) - x|_1 (not in
+                    StarGAN, whose losses never ask G(x, c') to be x)
   stargan_inverted_patch
                     the paper's losses and schedule with a local critic: 2 stride-2 layers
                     (an 8x8 map of 18x18-pixel patches, near CycleGAN's 16) instead of 4
@@ -99,6 +103,15 @@ STARGAN_OPTIONS = {
         f"{base}_modulated_random": {
             "domain_conditioning": "input_and_norms",
             "modulation_stddev": 0.5,
+        }
+        for base in ("stargan_inverted", "stargan_pointwise", "stargan")
+    },
+    # ... and CycleGAN's identity term (weight half the reconstruction's), not in StarGAN.
+    **{
+        f"{base}_modulated_random_identity": {
+            "domain_conditioning": "input_and_norms",
+            "modulation_stddev": 0.5,
+            "lambda_id": 5.0,
         }
         for base in ("stargan_inverted", "stargan_pointwise", "stargan")
     },

@@ -58,6 +58,13 @@ flags.DEFINE_list(
 flags.DEFINE_float("lambda_cls", 1.0, "Domain classification weight (eq. 5, 6).", lower_bound=0.0)
 flags.DEFINE_float("lambda_rec", 10.0, "Reconstruction weight (eq. 6).", lower_bound=0.0)
 flags.DEFINE_float("lambda_gp", 10.0, "Gradient penalty weight (eq. 8).", lower_bound=0.0)
+flags.DEFINE_float(
+    "lambda_id",
+    0.0,
+    "Weight of an identity term |G(x, own domain) - x|_1, CycleGAN's (not in StarGAN: 0, an "
+    "ablation; CycleGAN's weight is half the cycle weight, i.e. 5 here).",
+    lower_bound=0.0,
+)
 flags.DEFINE_enum(
     "adversarial_loss",
     "wgan_gp",
@@ -131,6 +138,7 @@ def make_config():
             "lambda_cls": FLAGS.lambda_cls,
             "lambda_rec": FLAGS.lambda_rec,
             "lambda_gp": FLAGS.lambda_gp,
+            "lambda_id": FLAGS.lambda_id,
             "adversarial_loss": FLAGS.adversarial_loss,
             "target_domains": FLAGS.target_domains,
             "num_residual_blocks": FLAGS.num_residual_blocks,

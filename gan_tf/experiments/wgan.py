@@ -23,6 +23,13 @@ flags.DEFINE_integer(
     "critic updates in the first 25 iterations and in every 500th (the authors' code: 100).",
     lower_bound=0,
 )
+flags.DEFINE_enum(
+    "critic_norm",
+    "batch",
+    ["batch", "layer", "none"],
+    "Normalisation in the critic: batch (DCGAN's, as in the paper) or, as ablations, layer or "
+    "none (clipping also clips batch norm's scale and shift to [-c, c]).",
+)
 
 
 def make_config():
@@ -31,6 +38,7 @@ def make_config():
         extra={
             "clip_value": flags.FLAGS.clip_value,
             "warmup_critic_steps": flags.FLAGS.warmup_critic_steps,
+            "critic_norm": flags.FLAGS.critic_norm,
         },
     )
 

@@ -22,6 +22,11 @@ two-domain Fashion-MNIST proof it is the difference between failing and passing.
 2017 (eq. 2, a = 0, b = 1, c = 1; no penalty), the adversarial loss CycleGAN uses: an
 ablation, not the paper, to tell StarGAN's conditioning from its WGAN-GP training dynamics.
 
+`lambda_id > 0` adds an identity term lambda_id * E[||G(x, c') - x||_1] to L_G: translated to
+its own domain an image should stay as it is. StarGAN has no such term (nothing in eq. 6 asks
+G(x, c') to be x, and the own-domain map is reported, not trained); it is CycleGAN's identity
+loss (Zhu et al. 2017, sec. 5.2, after Taigman et al. 2017), an ablation here, 0 by default.
+
 Under mixed precision the critic's outputs are cast to float32 and the gradient penalty
 differentiates the critic with respect to a float32 copy of the interpolates, so the penalty and
 its input gradients are float32 (`gan_tf.losses.gradient_penalty`).
@@ -94,6 +99,7 @@ class StarGAN(TranslationModel):
       exclusive_groups: label indices of which exactly one is set (for sample grids).
       adversarial_loss: "wgan_gp" (the paper, eq. 8) or "least_squares" (an ablation).
       target_domains: "shuffle" (the authors' code) or "other" (never the source's domain).
+      lambda_id: weight of the identity term G(x, c') ~ x (0, the paper: none).
     """
 
     def __init__(
@@ -105,6 +111,7 @@ class StarGAN(TranslationModel):
         lambda_cls: float = 1.0,
         lambda_rec: float = 10.0,
         lambda_gp: float = 10.0,
+        lambda_id: float = 0.0,
         multi_label: bool = True,
         exclusive_groups: Sequence[Sequence[int]] = (),
         adversarial_loss: str = "wgan_gp",
@@ -115,6 +122,8 @@ class StarGAN(TranslationModel):
         super().__init__(seed=seed, **kwargs)
         if d_steps < 1:
             raise ValueError(f"d_steps must be >= 1, got {d_steps}")
+        if lambda_id < 0:
+            raise ValueError(f"lambda_id must be >= 0, got {lambda_id}")
         if adversarial_loss not in ADVERSARIAL_LOSSES:
             raise ValueError(
                 f"adversarial_loss={adversarial_loss!r}: choose from "
@@ -132,6 +141,7 @@ class StarGAN(TranslationModel):
         self.lambda_cls = float(lambda_cls)
         self.lambda_rec = float(lambda_rec)
         self.lambda_gp = float(lambda_gp)
+        self.lambda_id = float(lambda_id)
         self.multi_label = bool(multi_label)
         self.exclusive_groups = [list(g) for g in exclusive_groups]
         self.num_domains = int(generator.inputs[1].shape[-1])
@@ -230,6 +240,11 @@ class StarGAN(TranslationModel):
             reconstructed = self.translate(fake, original, training=True)
             reconstruction = gan_losses.l1_loss(real, reconstructed)
             loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
+            identity_logs = {}
+            if self.lambda_id:  # not the paper: CycleGAN's identity term (module docstring)
+                identity = gan_losses.l1_loss(real, self.translate(real, original, training=True))
+                loss += self.lambda_id * identity
+                identity_logs = {"g_id": identity}
             differentiated = updates.replica_loss(loss, self.g_optimizer)
         variables = self.generator.trainable_variables
         g_grad_norm = updates.apply_gradients(
@@ -241,6 +256,7 @@ class StarGAN(TranslationModel):
             "g_adv": adversarial,
             "g_cls": classification,
             "g_rec": reconstruction,
+            **identity_logs,
         }
 
     def _accuracy(self, logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
@@ -264,9 +280,9 @@ class StarGAN(TranslationModel):
 
 def build_stargan(config: RunConfig) -> StarGAN:
     """StarGAN from a RunConfig. `config.extra`: domains (names, label order), multi_label,
-    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, adversarial_loss, target_domains,
-    num_residual_blocks, domain_conditioning, modulation_stddev, d_layers, and attributes /
-    derived (how the data makes the domains).
+    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, lambda_id, adversarial_loss,
+    target_domains, num_residual_blocks, domain_conditioning, modulation_stddev, d_layers, and
+    attributes / derived (how the data makes the domains).
     config.d_steps is n_critic."""
     from gan_tf.data import translation
 
@@ -300,6 +316,7 @@ def build_stargan(config: RunConfig) -> StarGAN:
         lambda_cls=extra.get("lambda_cls", 1.0),
         lambda_rec=extra.get("lambda_rec", 10.0),
         lambda_gp=extra.get("lambda_gp", 10.0),
+        lambda_id=extra.get("lambda_id", 0.0),
         multi_label=extra.get("multi_label", True),
         exclusive_groups=extra.get("exclusive_groups", ()),
         adversarial_loss=extra.get("adversarial_loss", "wgan_gp"),

@@ -121,7 +121,14 @@ def build_wgan(config: RunConfig) -> WGAN:
             "--warmup_critic_steps runs on one device only (tf.distribute cannot aggregate "
             "gradients inside the loop of extra critic updates): drop --strategy or the warm-up"
         )
-    generator, critic = build_networks(config)
+    critic_norm = config.extra.get("critic_norm", "batch")
+    if critic_norm != "batch" and config.architecture != "dcgan":
+        raise UsageError(
+            f"--critic_norm={critic_norm} changes the DCGAN critic; the {config.architecture} "
+            "critic has no normalisation to change: drop --critic_norm or use --architecture=dcgan"
+        )
+    # The paper's critic is DCGAN's, batch norm included; "layer" / "none" are ablations.
+    generator, critic = build_networks(config, discriminator_norm=critic_norm)
     model = WGAN(
         generator,
         critic,

@@ -196,6 +196,18 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
             )
             for base in ("stargan", "stargan_pointwise", inverted)
         },
+        **{
+            f"{base}_modulated_random_identity": (
+                base,
+                {
+                    "domain_conditioning": "input_and_norms",
+                    "modulation_stddev": 0.5,
+                    "lambda_id": 5.0,
+                },
+                {},
+            )
+            for base in ("stargan", "stargan_pointwise", inverted)
+        },
     }
     assert set(expected) == set(bench.ABLATIONS)
     for base in ("stargan", "stargan_pointwise", inverted):
@@ -209,6 +221,7 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
         ):
             assert option not in paper.extra  # the model's defaults: the paper's
         assert "lambda_cls" not in paper.extra and "lambda_rec" not in paper.extra  # 1 and 10
+        assert "lambda_id" not in paper.extra  # no identity term
     for proof, (base, extra, training) in expected.items():
         paper, _ = bench.proof_config(base)
         config, _ = bench.proof_config(proof)

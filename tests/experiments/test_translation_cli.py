@@ -93,6 +93,7 @@ def test_trains_then_resumes(variant, fashion_dir, tmp_path):
         ("stargan", ["--dataset=celeb_a", "--target_domains=other"], "one-hot"),
         ("stargan", ["--dataset=fashion_mnist", "--modulation_stddev=0.5"], "input_and_norms"),
         ("stargan", ["--dataset=fashion_mnist", "--modulation_stddev=-1"], "modulation_stddev"),
+        ("stargan", ["--dataset=fashion_mnist", "--lambda_id=-1"], "lambda_id"),
     ],
 )
 def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_path):
@@ -113,6 +114,7 @@ def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
         "--domain_conditioning=input_and_norms",
         "--modulation_stddev=0.5",
         "--target_domains=other",
+        "--lambda_id=5",
     )
     assert result.returncode == 0, result.stderr[-3000:]
     extra = json.loads((workdir / "run.json").read_text())["extra"]
@@ -120,6 +122,8 @@ def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
     assert extra["adversarial_loss"] == "least_squares"
     assert extra["domain_conditioning"] == "input_and_norms"
     assert extra["modulation_stddev"] == 0.5
+    assert extra["lambda_id"] == 5.0
     # Least squares has no gradient penalty to log.
     assert "gradient_penalty" not in scalar_events(workdir)
     assert "d_real" in scalar_events(workdir)
+    assert "g_id" in scalar_events(workdir)  # the identity term is on and logged

@@ -166,3 +166,22 @@ def test_other_targets_train_and_are_refused_for_multi_label_attributes():
     # Code that builds the model directly gets the same checks as ValueErrors.
     with pytest.raises(ValueError, match="one-hot"):
         StarGAN(model.generator, model.discriminator, multi_label=True, target_domains="other")
+
+
+def test_identity_term_is_the_l1_of_the_own_domain_translation_and_off_by_default():
+    x = tf.random.stateless_uniform((2, 16, 16, 1), [0, 2], -1, 1)
+    labels = tf.one_hot([0, 1], 2)
+    assert "g_id" not in build_model(tiny_config()).train_step((x, labels))  # the paper
+    model = build_model(tiny_config(lambda_id=2.0))
+    # G is not updated before its own step, so its own-domain error is the one G's step sees.
+    expected = float(tf.reduce_mean(tf.abs(model.translate(x, labels, training=True) - x)))
+    logs = model.train_step((x, labels))
+    assert float(logs["g_id"]) == pytest.approx(expected, rel=1e-5)
+    # L_G = L_adv + lambda_cls L_cls^f + lambda_rec L_rec + lambda_id L_id.
+    np.testing.assert_allclose(
+        float(logs["g_loss"]),
+        float(logs["g_adv"]) + float(logs["g_cls"]) + 10 * float(logs["g_rec"]) + 2 * expected,
+        rtol=1e-5,
+    )
+    with pytest.raises(ValueError, match="lambda_id must be >= 0"):
+        build_model(tiny_config(lambda_id=-1.0))

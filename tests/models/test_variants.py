@@ -177,3 +177,42 @@ def test_repeated_draws_differ_per_loop_iteration():
 def test_wgan_refuses_a_warmup_not_above_n_critic():
     with pytest.raises(ValueError, match="warmup_critic_steps"):
         WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, warmup_critic_steps=5)
+
+
+@pytest.mark.parametrize("critic_norm", ["batch", "layer", "none"])
+def test_wgan_critic_norm_picks_the_critics_normalisation(critic_norm):
+    config = RunConfig(
+        variant="wgan",
+        dataset="mnist",
+        image_size=28,
+        channels=1,
+        base_filters=4,
+        latent_dim=8,
+        jit_compile=False,
+        extra={"critic_norm": critic_norm},
+    )
+    critic = build_model(config).discriminator
+    kinds = {type(layer).__name__ for layer in critic.layers}
+    assert ("BatchNormalization" in kinds) == (critic_norm == "batch")
+    assert ("LayerNormalization" in kinds) == (critic_norm == "layer")
+    # The generator keeps DCGAN's batch norm whatever the critic has.
+    assert any(
+        isinstance(layer, keras.layers.BatchNormalization)
+        for layer in build_model(config).generator.layers
+    )
+
+
+def test_wgan_critic_norm_is_refused_for_the_mlp_critic():
+    from gan_tf.errors import UsageError
+
+    config = RunConfig(
+        variant="wgan",
+        dataset="mnist",
+        image_size=28,
+        channels=1,
+        architecture="mlp",
+        latent_dim=8,
+        extra={"critic_norm": "none"},
+    )
+    with pytest.raises(UsageError, match="--critic_norm=none changes the DCGAN critic"):
+        build_model(config)
