@@ -208,6 +208,18 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
             )
             for base in ("stargan", "stargan_pointwise", inverted)
         },
+        **{
+            f"{base}_modulated_random_wide": (
+                base,
+                {
+                    "domain_conditioning": "input_and_norms",
+                    "modulation_stddev": 0.5,
+                    "num_residual_blocks": 6,
+                },
+                {"base_filters": 32},
+            )
+            for base in ("stargan", "stargan_pointwise")
+        },
     }
     assert set(expected) == set(bench.ABLATIONS)
     for base in ("stargan", "stargan_pointwise", inverted):
@@ -226,7 +238,13 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
         paper, _ = bench.proof_config(base)
         config, _ = bench.proof_config(proof)
         assert config.extra == {**paper.extra, **extra}, proof
-        for field in ("d_steps", "d_learning_rate", "g_learning_rate", "batch_size"):
+        for field in (
+            "d_steps",
+            "d_learning_rate",
+            "g_learning_rate",
+            "batch_size",
+            "base_filters",
+        ):
             assert getattr(config, field) == training.get(field, getattr(paper, field)), field
 
 
