@@ -5,6 +5,8 @@
 
 `--warmup_critic_steps=100` adds the critic schedule of the authors' code (100 critic updates in
 the first 25 generator iterations and in every 500th; see `gan_tf.models.wgan`).
+`--critic_norm=layer|none` replaces the critic's batch norm (an ablation; see
+experiments/mnist_variants.md).
 """
 
 from absl import flags
