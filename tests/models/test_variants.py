@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from gan_tf import losses
 from gan_tf.config import RunConfig
+from gan_tf.errors import UsageError
 from gan_tf.models.cgan import CGAN
 from gan_tf.models.lsgan import LSGAN
 from gan_tf.models.wgan import WGAN
@@ -89,19 +90,23 @@ def test_lsgan_uses_least_squares_losses_on_linear_outputs():
     assert model.d_output_fn is None
 
 
-def cgan_config(**overrides):
+def mnist_config(variant: str, **overrides) -> RunConfig:
+    """A tiny 28x28 MNIST config of `variant`; `overrides` replace its fields."""
     values = dict(
-        variant="cgan",
+        variant=variant,
         dataset="mnist",
         image_size=28,
         channels=1,
-        num_classes=10,
         base_filters=4,
         latent_dim=8,
         jit_compile=True,
     )
     values.update(overrides)
     return RunConfig(**values)
+
+
+def cgan_config(**overrides):
+    return mnist_config("cgan", **{"num_classes": 10, **overrides})
 
 
 @pytest.mark.parametrize("architecture", ["mlp", "dcgan"])
@@ -181,38 +186,15 @@ def test_wgan_refuses_a_warmup_not_above_n_critic():
 
 @pytest.mark.parametrize("critic_norm", ["batch", "layer", "none"])
 def test_wgan_critic_norm_picks_the_critics_normalisation(critic_norm):
-    config = RunConfig(
-        variant="wgan",
-        dataset="mnist",
-        image_size=28,
-        channels=1,
-        base_filters=4,
-        latent_dim=8,
-        jit_compile=False,
-        extra={"critic_norm": critic_norm},
-    )
-    critic = build_model(config).discriminator
-    kinds = {type(layer).__name__ for layer in critic.layers}
+    model = build_model(mnist_config("wgan", extra={"critic_norm": critic_norm}))
+    kinds = {type(layer).__name__ for layer in model.discriminator.layers}
     assert ("BatchNormalization" in kinds) == (critic_norm == "batch")
     assert ("LayerNormalization" in kinds) == (critic_norm == "layer")
     # The generator keeps DCGAN's batch norm whatever the critic has.
-    assert any(
-        isinstance(layer, keras.layers.BatchNormalization)
-        for layer in build_model(config).generator.layers
-    )
+    assert any(isinstance(x, keras.layers.BatchNormalization) for x in model.generator.layers)
 
 
 def test_wgan_critic_norm_is_refused_for_the_mlp_critic():
-    from gan_tf.errors import UsageError
-
-    config = RunConfig(
-        variant="wgan",
-        dataset="mnist",
-        image_size=28,
-        channels=1,
-        architecture="mlp",
-        latent_dim=8,
-        extra={"critic_norm": "none"},
-    )
+    config = mnist_config("wgan", architecture="mlp", extra={"critic_norm": "none"})
     with pytest.raises(UsageError, match="--critic_norm=none changes the DCGAN critic"):
         build_model(config)
