@@ -87,6 +87,8 @@ from gan_tf.data import translation as tr
 from gan_tf.images import save_png
 
 FLAGS = flags.FLAGS
+# The label also scales and shifts the generator's normalized features, from a random start.
+MODULATED_RANDOM = {"domain_conditioning": "input_and_norms", "modulation_stddev": 0.5}
 # StarGAN proofs: their domains (all are known transforms of the same images).
 # Ablations of `stargan_inverted` that change the paper's settings, by proof: model options
 # (`extra`) and training settings.
@@ -101,31 +103,23 @@ STARGAN_OPTIONS = {
     "stargan_inverted_other_target": {"target_domains": "other"},
     "stargan_pointwise_other_target": {"target_domains": "other"},
     "stargan_other_target": {"target_domains": "other"},
-    # The label also scales and shifts the normalized features, from a random start.
     **{
-        f"{base}_modulated_random": {
-            "domain_conditioning": "input_and_norms",
-            "modulation_stddev": 0.5,
-        }
+        f"{base}_modulated_random": dict(MODULATED_RANDOM)
         for base in ("stargan_inverted", "stargan_pointwise", "stargan")
     },
     # ... and CycleGAN's identity term (weight half the reconstruction's), not in StarGAN.
     **{
-        f"{base}_modulated_random_identity": {
-            "domain_conditioning": "input_and_norms",
-            "modulation_stddev": 0.5,
-            "lambda_id": 5.0,
-        }
+        f"{base}_modulated_random_identity": {**MODULATED_RANDOM, "lambda_id": 5.0}
         for base in ("stargan_inverted", "stargan_pointwise", "stargan")
     },
+    # ... with a generator of twice the width (base_filters, in STARGAN_TRAINING) and the
+    # paper's 6 residual blocks (sec. 4.4 / appendix: 64 filters, 6 blocks at 128 px): does the
+    # proof's small generator hold only some of the maps?
+    **{
+        f"{base}_modulated_random_wide": {**MODULATED_RANDOM, "num_residual_blocks": 6}
+        for base in ("stargan_pointwise", "stargan")
+    },
 }
-# A generator of twice the width and the paper's 6 residual blocks (sec. 4.4 / appendix: 64
-# filters, 6 blocks at 128 px): does the proof's small generator hold only some of the maps?
-for base in ("stargan_pointwise", "stargan"):
-    STARGAN_OPTIONS[f"{base}_modulated_random_wide"] = {
-        **STARGAN_OPTIONS[f"{base}_modulated_random"],
-        "num_residual_blocks": 6,
-    }
 STARGAN_TRAINING = {
     **{
         f"{base}_modulated_random_wide": {"base_filters": 32}
