@@ -49,6 +49,19 @@ def build_networks(
     )
 
 
+def refuse_critic_options(config: RunConfig, given: list[str]) -> None:
+    """Refuse critic options (`--critic_norm=...`, `--nocritic_bias`) that only the DCGAN critic
+    takes, rather than ignore them for another architecture; `given`: those not at their
+    default."""
+    if given and config.architecture != "dcgan":
+        options = " and ".join(given)
+        raise UsageError(
+            f"{options} {'changes' if len(given) == 1 else 'change'} the DCGAN critic; the "
+            f"{config.architecture} critic has no such option: drop {options} or use "
+            "--architecture=dcgan"
+        )
+
+
 def adam(learning_rate: float, config: RunConfig) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
 

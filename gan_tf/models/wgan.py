@@ -24,6 +24,7 @@ from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.models.factory import (
     build_networks,
     core_arguments,
+    refuse_critic_options,
 )
 
 # The authors' code: generator iterations that get `warmup_critic_steps` critic updates.
@@ -122,11 +123,8 @@ def build_wgan(config: RunConfig) -> WGAN:
             "gradients inside the loop of extra critic updates): drop --strategy or the warm-up"
         )
     critic_norm = config.extra.get("critic_norm", "batch")
-    if critic_norm != "batch" and config.architecture != "dcgan":
-        raise UsageError(
-            f"--critic_norm={critic_norm} changes the DCGAN critic; the {config.architecture} "
-            "critic has no normalisation to change: drop --critic_norm or use --architecture=dcgan"
-        )
+    given = [f"--critic_norm={critic_norm}"] if critic_norm != "batch" else []
+    refuse_critic_options(config, given)
     # The paper's critic is DCGAN's, batch norm included; "layer" / "none" are ablations.
     generator, critic = build_networks(config, discriminator_norm=critic_norm)
     model = WGAN(

@@ -15,6 +15,7 @@ from gan_tf.models.factory import (
     adam_optimizers,
     build_networks,
     core_arguments,
+    refuse_critic_options,
 )
 
 
@@ -51,10 +52,15 @@ class WGANGP(AdversarialModel):
 
 
 def build_wgan_gp(config: RunConfig) -> WGANGP:
+    critic_norm = config.extra.get("critic_norm", "layer")
+    critic_bias = config.extra.get("critic_bias", True)
+    # Layer norm is what the paper recommends for the critic (sec. 4); the rest are ablations.
+    given = [f"--critic_norm={critic_norm}"] if critic_norm != "layer" else []
+    if not critic_bias:
+        given.append("--nocritic_bias")
+    refuse_critic_options(config, given)
     generator, critic = build_networks(
-        config,
-        discriminator_norm=config.extra.get("critic_norm", "layer"),
-        discriminator_bias=config.extra.get("critic_bias", True),
+        config, discriminator_norm=critic_norm, discriminator_bias=critic_bias
     )
     model = WGANGP(
         generator,

@@ -41,6 +41,7 @@ def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
         ("wgan", ["--critic_norm=none", "--architecture=mlp"], "changes the DCGAN critic"),
         ("wgan_gp", ["--gp_weight=-1"], "gp_weight"),
         ("wgan_gp", ["--critic_norm=batch"], "critic_norm"),
+        ("wgan_gp", ["--nocritic_bias", "--architecture=mlp"], "--nocritic_bias changes the"),
         ("cgan", ["--dataset=celeb_a"], "needs class labels"),
         ("lsgan", ["--image_size=100"], "--image_size"),
     ],

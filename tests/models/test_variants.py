@@ -194,7 +194,27 @@ def test_wgan_critic_norm_picks_the_critics_normalisation(critic_norm):
     assert any(isinstance(x, keras.layers.BatchNormalization) for x in model.generator.layers)
 
 
-def test_wgan_critic_norm_is_refused_for_the_mlp_critic():
-    config = mnist_config("wgan", architecture="mlp", extra={"critic_norm": "none"})
-    with pytest.raises(UsageError, match="--critic_norm=none changes the DCGAN critic"):
-        build_model(config)
+@pytest.mark.parametrize(
+    "variant,extra,message",
+    [
+        ("wgan", {"critic_norm": "none"}, "--critic_norm=none changes the DCGAN critic"),
+        ("wgan_gp", {"critic_norm": "none"}, "--critic_norm=none changes the DCGAN critic"),
+        ("wgan_gp", {"critic_bias": False}, "--nocritic_bias changes the DCGAN critic"),
+        (
+            "wgan_gp",
+            {"critic_norm": "none", "critic_bias": False},
+            "--critic_norm=none and --nocritic_bias change the DCGAN critic",
+        ),
+    ],
+)
+def test_critic_options_are_refused_for_the_mlp_critic(variant, extra, message):
+    # The MLP critic has no normalisation or bias option: refused, not silently ignored.
+    with pytest.raises(UsageError, match=message):
+        build_model(mnist_config(variant, architecture="mlp", extra=extra))
+
+
+@pytest.mark.parametrize("variant", ["wgan", "wgan_gp"])
+def test_the_mlp_critic_builds_with_the_default_critic_options(variant):
+    model = build_model(mnist_config(variant, architecture="mlp"))
+    kinds = {type(layer).__name__ for layer in model.discriminator.layers}
+    assert not kinds & {"BatchNormalization", "LayerNormalization"}
