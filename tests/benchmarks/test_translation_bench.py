@@ -146,6 +146,8 @@ class Identity:
         ("stargan", 5, 16),
         ("stargan_pointwise", 4, 16),  # no rotated domain
         ("stargan_inverted", 3, 16),
+        ("stargan_colorized", 3, 16),  # RGB: the colorized domain's channels
+        ("stargan_rotated", 3, 16),
     ],
 )
 def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
@@ -163,6 +165,15 @@ def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
         g_a = grid[cell, size + pad : 2 * size]
         truth = grid[cell, 2 * size + pad : 3 * size]
         np.testing.assert_array_equal(g_a, truth)
+
+
+def test_stargan_proof_budgets(parse_flags):
+    parse_flags()
+    assert bench.proof_config("stargan")[0].train_steps == 1000
+    assert bench.proof_config("stargan_colorized")[0].train_steps == 2000
+    flags.FLAGS.unparse_flags()
+    parse_flags("--steps=30")  # --steps overrides every proof's budget
+    assert bench.proof_config("stargan_colorized")[0].train_steps == 30
 
 
 def test_stargan_ablations_change_only_what_they_name(parse_flags):
