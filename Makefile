@@ -47,7 +47,7 @@ bench: $(VENV)/.installed
 bench-toy: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.toy_mixture --out=experiments/toy_mixture.md
 
-# Learning proofs of pix2pix, CycleGAN, StarGAN on Fashion-MNIST (about 50 min of CPU).
+# Learning proofs of pix2pix, CycleGAN, StarGAN on Fashion-MNIST (about an hour of CPU).
 bench-translation: $(VENV)/.installed
 	$(BIN)/python benchmarks/translation.py --manual_dir=../shared/data \
 		--out=experiments/translation --nojit_compile
