@@ -6,6 +6,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_STEPS ?= 2000
 DEMO_DIR ?= runs/demo
+# Datasets' original archives and the FID Inception weights (make results, bench,
+# bench-translation): pass your own.
+MANUAL_DIR ?= ../shared/data
+INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
 .PHONY: install install-dev demo test lint format bench bench-toy bench-translation results tensorboard clean
 
@@ -29,8 +33,9 @@ demo: $(VENV)/.installed
 		--train_steps=$(DEMO_STEPS) --sample_every=500 --log_every=100
 	@echo "samples: $(DEMO_DIR)/samples/   TensorBoard: $(BIN)/tensorboard --logdir=$(DEMO_DIR)"
 
+# On every core (pytest-xdist); `pytest tests/...` runs a part of it in one process.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check gan_tf tests benchmarks
@@ -40,23 +45,24 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format gan_tf tests benchmarks
 
 # Train-step speed of every variant, XLA on/off, input pipeline, per-step overhead; writes
-# experiments/speed.md (about three hours on one CPU core, most of it CycleGAN and StarGAN at paper size).
+# experiments/speed_table.md, linked from experiments/speed.md (about three hours on one CPU
+# core, most of it CycleGAN and StarGAN at paper size).
 bench: $(VENV)/.installed
-	$(BIN)/python -m benchmarks.train_speed --out=experiments/speed.md
+	$(BIN)/python -m benchmarks.train_speed --out=experiments/speed_table.md --manual_dir=$(MANUAL_DIR)
 
 bench-toy: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.toy_mixture --out=experiments/toy_mixture.md
 
 # Learning proofs of pix2pix, CycleGAN, StarGAN on Fashion-MNIST (about an hour of CPU).
 bench-translation: $(VENV)/.installed
-	$(BIN)/python benchmarks/translation.py --manual_dir=../shared/data \
+	$(BIN)/python benchmarks/translation.py --manual_dir=$(MANUAL_DIR) \
 		--out=experiments/translation --nojit_compile
 
 # Train and evaluate GAN, DCGAN, WGAN, WGAN-GP, LSGAN, CGAN on MNIST and Fashion-MNIST (FID on
 # 10,000 images each); writes experiments/results.md. Hours of CPU; runs resume when repeated.
 results: $(VENV)/.installed
-	$(BIN)/python -m benchmarks.results_table --manual_dir=../shared/data \
-		--inception_weights=../shared/fid_inception/fid_inception_v3_2015_12_05.npz
+	$(BIN)/python -m benchmarks.results_table --manual_dir=$(MANUAL_DIR) \
+		--inception_weights=$(INCEPTION_WEIGHTS)
 
 tensorboard: $(VENV)/.installed
 	$(BIN)/tensorboard --logdir=runs

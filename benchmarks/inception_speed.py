@@ -1,6 +1,7 @@
 """Speed of the XLA-compiled FID Inception feature extractor on this machine.
 
-    python benchmarks/inception_speed.py [--num=1000] [--weights=../shared/fid_inception/...npz]
+    python benchmarks/inception_speed.py [--num=1000] \
+        [--weights=PATH/fid_inception_v3_2015_12_05.npz]
 
 Times `InceptionFeatureExtractor` (batch 50) on `--num` 28x28 grayscale uint8 images after one
 warm-up batch (weight loading and XLA compilation excluded); the time does not depend on the

@@ -1,8 +1,8 @@
 """The results table of the noise-to-image variants: train each on each dataset, evaluate it
 against the test split, and write one Markdown table with the sample grids and the commands.
 
-    python -m benchmarks.results_table --manual_dir=../shared/data \
-        --inception_weights=../shared/fid_inception/fid_inception_v3_2015_12_05.npz
+    python -m benchmarks.results_table --manual_dir=<folder with the original archives> \
+        --inception_weights=PATH/fid_inception_v3_2015_12_05.npz
 
 For every (variant, dataset) pair this runs, each in its own process so that a crash or Ctrl-C
 loses nothing:
@@ -14,8 +14,13 @@ then copies the run's last sample grid to `<out dir>/results/<v>_<d>.png` and re
 from every evaluation found so far (`--render_only` just rewrites it). Training wall time is
 summed over all sessions of a run in `<workdir>/wall_time.json`.
 
-FID on 10,000 images takes about 12 minutes per run through the Inception network on 2 CPU
-cores (README, Evaluation), on top of the real-data statistics computed once per dataset.
+Each run's evaluation passes 10,000 generated images through the Inception network, and the
+real-data statistics are computed once per dataset; the recorded evaluation times are in
+experiments/results_discussion.md.
+
+The training commands pass only flags that every variant of VARIANTS takes (`--dataset`,
+`--workdir`, `--train_steps`, `--[no]jit_compile`, `--manual_dir`, `--data_dir`): an experiment
+refuses a flag that does not apply to its variant (e.g. `--g_loss` for WGAN) with exit status 2.
 """
 
 from __future__ import annotations
@@ -115,7 +120,7 @@ def define_flags() -> None:
     flags.DEFINE_bool(
         "jit_compile",
         False,
-        "Train with XLA (off by default: on CPU the XLA step is slower, see README).",
+        "Train with XLA (off by default: on CPU the XLA step is slower, see experiments/speed.md).",
     )
     flags.DEFINE_bool("render_only", False, "Only rewrite the table from the runs found.")
 
@@ -202,8 +207,8 @@ def add_wall_time(workdir: pathlib.Path, seconds: float) -> None:
 
 def already_evaluated(settings: Settings, workdir: pathlib.Path) -> bool:
     """Whether the run's last checkpoint already has an evaluation with these metrics on this
-    many samples (evaluating 10,000 images costs about 18 CPU minutes: a resumed table build
-    must not repeat it)."""
+    many samples (evaluating 10,000 images takes minutes on a CPU, see
+    experiments/results_discussion.md: a resumed table build must not repeat it)."""
     path = workdir / "eval" / f"step_{checkpoint_step(workdir)}.json"
     if not path.is_file():
         return False

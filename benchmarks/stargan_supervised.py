@@ -1,7 +1,8 @@
 """Diagnostic of the StarGAN learning proof: can its generator represent the translation?
 
     python benchmarks/stargan_supervised.py --proofs=stargan_inverted --steps=2000 \
-        --manual_dir=../shared/data --out=experiments/translation --nojit_compile
+        --manual_dir=<folder with the original archives> --out=experiments/translation \
+        --nojit_compile
 
 Trains the generator of a StarGAN proof of `benchmarks/translation.py` -- the same networks,
 seed, image size, batch size and Adam settings -- on the known truth instead of adversarially:
@@ -65,34 +66,30 @@ def supervised_step(generator, optimizer, num_domains: int, jit_compile: bool):
 
 def run_supervised(name: str, out: pathlib.Path) -> dict:
     """Trains proof `name`'s generator on the truth; returns its record (as the proofs')."""
-    import keras
-
+    from gan_tf import api
     from gan_tf.data import translation as tr
     from gan_tf.metrics.reconstruction import evaluate_translation
     from gan_tf.models.factory import adam
-    from gan_tf.models.zoo import build_model
 
     if name not in bench.STARGAN_DOMAINS:
         raise app.UsageError(
             f"{name!r} is not a StarGAN proof: choose from {', '.join(bench.STARGAN_DOMAINS)}"
         )
-    config, _ = bench.proof_config(name)
-    config.train_steps = FLAGS.steps or DEFAULT_STEPS
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config)  # the proof's StarGAN; only its generator is trained here
+    config = bench.proof_config(name).replace(train_steps=FLAGS.steps or DEFAULT_STEPS)
+    model = api.build(config)  # the proof's StarGAN, seeded; only its generator is trained here
     untrained = evaluate_translation(model, config, FLAGS.eval_examples)
 
     batches = tr.multi_domain_truth(
         config.dataset,
         batch_size=config.batch_size,
         image_size=config.image_size,
-        domains=config.extra["derived"],
+        domains=config.derived_domains,
         data_dir=config.data_dir,
         manual_dir=config.manual_dir,
         train=True,
         seed=config.seed,
     )
-    optimizer = adam(config.g_learning_rate, config)
+    optimizer = adam(config.g_learning_rate, config.beta_1, config.beta_2)
     step = supervised_step(model.generator, optimizer, model.num_domains, config.jit_compile)
     begin = time.perf_counter()
     for i, stack in enumerate(batches.take(config.train_steps)):

@@ -9,8 +9,9 @@ radius 2, std 0.02). A sample is high quality within 3 std (0.06) of its nearest
 is covered when at least 1% of all samples are high-quality samples of it
 (`gan_tf.metrics.mode_coverage`).
 
-Variants, each built from the library's own model classes and losses, with its paper's
-optimizer and critic schedule:
+Variants, each built from the library's own model classes and losses (the noise-to-image core
+`gan_tf.models.noise_to_image.NoiseToImageGAN` and its WGAN, WGAN-GP and LSGAN subclasses),
+with its paper's optimizer and critic schedule:
 
   gan_non_saturating  Goodfellow et al. 2014, -log D(G(z)) for G (sec. 3); Adam(2e-4, 0.5)
   gan_minimax         Goodfellow et al. 2014, log(1 - D(G(z))) for G (eq. 1); Adam(2e-4, 0.5)
@@ -27,8 +28,8 @@ noise, three ReLU layers of 512 units in both networks, a linear output and batc
 the unrolled GAN and VEEGAN ring experiments use 128-unit ReLU layers (with 256-D noise). We
 take gan_toy's shape -- 2-D noise, three hidden layers, linear 2-D output, batch 256 -- at the
 unrolled GAN's width of 128 units: at 512 units a WGAN-GP step (five critic updates with a
-double backward pass) measured ~0.46 s on the 2 shared CPU cores against ~0.03 s at 128, which
-would not fit 15 runs in a quarter of an hour. The generator is `mlp_vector_generator`
+double backward pass) is about 15x slower than at 128 on a CPU (experiments/speed.md), too
+slow for 15 runs in the benchmark's budget. The generator is `mlp_vector_generator`
 (linear output: the ring is outside tanh's range); the discriminator/critic is
 `mlp_discriminator` on 2-D inputs without dropout (LeakyReLU(0.2), linear score; no batch
 norm, which WGAN-GP's per-sample penalty forbids). Note that gan_toy.py itself uses
@@ -123,15 +124,21 @@ def _adam(learning_rate: float, beta_1: float, beta_2: float):
 def _build_gan(g_loss: str) -> Callable[[Setup, int], object]:
     def build(setup: Setup, seed: int):
         from gan_tf import losses
-        from gan_tf.models.adversarial import AdversarialModel
+        from gan_tf.models.noise_to_image import NoiseToImageGAN
 
         generator, discriminator = _networks(setup)
-        model = AdversarialModel(
-            generator, discriminator, latent_dim=setup.latent_dim, seed=seed, name=f"gan_{g_loss}"
+        model = NoiseToImageGAN(
+            generator,
+            discriminator,
+            latent_dim=setup.latent_dim,
+            d_steps=1,
+            g_steps=1,
+            seed=seed,
+            name=f"gan_{g_loss}",
         )
         model.compile(
-            _adam(2e-4, 0.5, 0.999),
-            _adam(2e-4, 0.5, 0.999),
+            d_optimizer=_adam(2e-4, 0.5, 0.999),
+            g_optimizer=_adam(2e-4, 0.5, 0.999),
             d_loss_fn=losses.DISCRIMINATOR_LOSSES[g_loss],
             g_loss_fn=losses.GENERATOR_LOSSES[g_loss],
             jit_compile=setup.jit_compile,
@@ -148,12 +155,18 @@ def _build_wgan(setup: Setup, seed: int):
 
     generator, critic = _networks(setup)
     model = WGAN(
-        generator, critic, latent_dim=setup.latent_dim, d_steps=5, seed=seed, clip_value=0.01
+        generator,
+        critic,
+        latent_dim=setup.latent_dim,
+        d_steps=5,
+        g_steps=1,
+        seed=seed,
+        clip_value=0.01,
     )
     # rho = 0.99 as in the authors' code (PyTorch's RMSprop alpha), like `build_wgan`.
     model.compile(
-        keras.optimizers.RMSprop(5e-5, rho=0.99),
-        keras.optimizers.RMSprop(5e-5, rho=0.99),
+        d_optimizer=keras.optimizers.RMSprop(5e-5, rho=0.99),
+        g_optimizer=keras.optimizers.RMSprop(5e-5, rho=0.99),
         jit_compile=setup.jit_compile,
     )
     return model
@@ -164,9 +177,19 @@ def _build_wgan_gp(setup: Setup, seed: int):
 
     generator, critic = _networks(setup)
     model = WGANGP(
-        generator, critic, latent_dim=setup.latent_dim, d_steps=5, seed=seed, gp_weight=10.0
+        generator,
+        critic,
+        latent_dim=setup.latent_dim,
+        d_steps=5,
+        g_steps=1,
+        seed=seed,
+        gp_weight=10.0,
     )
-    model.compile(_adam(1e-4, 0.0, 0.9), _adam(1e-4, 0.0, 0.9), jit_compile=setup.jit_compile)
+    model.compile(
+        d_optimizer=_adam(1e-4, 0.0, 0.9),
+        g_optimizer=_adam(1e-4, 0.0, 0.9),
+        jit_compile=setup.jit_compile,
+    )
     return model
 
 
@@ -174,8 +197,14 @@ def _build_lsgan(setup: Setup, seed: int):
     from gan_tf.models.lsgan import LSGAN
 
     generator, discriminator = _networks(setup)
-    model = LSGAN(generator, discriminator, latent_dim=setup.latent_dim, seed=seed)
-    model.compile(_adam(2e-4, 0.5, 0.999), _adam(2e-4, 0.5, 0.999), jit_compile=setup.jit_compile)
+    model = LSGAN(
+        generator, discriminator, latent_dim=setup.latent_dim, d_steps=1, g_steps=1, seed=seed
+    )
+    model.compile(
+        d_optimizer=_adam(2e-4, 0.5, 0.999),
+        g_optimizer=_adam(2e-4, 0.5, 0.999),
+        jit_compile=setup.jit_compile,
+    )
     return model
 
 

@@ -1,10 +1,10 @@
 """Training-speed benchmark: how fast each variant's `train_step` runs, and what slows it.
 
-    python -m benchmarks.train_speed --out=experiments/speed.md          (make bench)
+    python -m benchmarks.train_speed --out=experiments/speed_table.md    (make bench)
 
-Not a test: it times, on this machine, for every variant at its experiment module's default
-size (`python -m gan_tf.experiments.<variant>` with no flags: dataset, image size, networks,
-n_critic), at two batch sizes, with XLA on and off:
+Not a test: it times, on this machine, for every variant at its paper config's default size
+(`gan_tf.configs.get(variant)`, what `python -m gan_tf.experiments.<variant>` runs with no
+flags: dataset, image size, networks, n_critic), at two batch sizes, with XLA on and off:
 
   step      steps/s and images/s of the compiled train function after warm-up (median of
             --repeats timed runs), time to the first step (tracing + XLA compilation + one
@@ -26,7 +26,7 @@ n_critic), at two batch sizes, with XLA on and off:
             batch with drop_remainder), so a step never sees a smaller last batch; and what a
             smaller batch would do to a traced step.
 
-Default sizes (each experiment module's defaults; the table names dataset and size per row):
+Default sizes (each variant's config defaults; the table names dataset and size per row):
 
   gan                   MNIST 28x28x1, MLP networks
   dcgan, lsgan, cgan    MNIST 28x28x1, DCGAN networks (CGAN conditioned on the 10 labels)
@@ -35,8 +35,8 @@ Default sizes (each experiment module's defaults; the table names dataset and si
   cyclegan              cycle_gan/horse2zebra, 256x256x3, two ResNet-9 generators, two PatchGANs
   stargan               CelebA, 128x128x3, 5 attributes, n_critic = 5
 
-CycleGAN at 256x256 and StarGAN at 128x128 are their papers' sizes; on two CPU cores one of
-their steps takes tens of seconds, so they are timed with few steps (rows marked "budget").
+CycleGAN at 256x256 and StarGAN at 128x128 are their papers' sizes; on a CPU their steps are
+slow (experiments/speed.md), so they are timed with few steps (rows marked "budget").
 Their datasets need not be prepared: the step is timed on synthetic batches (below).
 
 Every configuration runs in a fresh subprocess (this module with `--child <json>`), so peak
@@ -61,7 +61,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import importlib
 import json
 import os
 import pathlib
@@ -87,8 +86,8 @@ NOISE_TO_IMAGE = ("gan", "dcgan", "wgan", "wgan_gp", "lsgan", "cgan")
 TRANSLATION = ("pix2pix", "cyclegan", "stargan")
 ALL_VARIANTS = (*NOISE_TO_IMAGE, *TRANSLATION)
 # Two batch sizes per variant: the experiment's default and one other. pix2pix uses 1 and 4
-# (Isola et al. 2017, appendix 6.2), CycleGAN 1 (the paper's) and 2 (at 256x256 a step takes
-# tens of seconds on a CPU), StarGAN 16 (the paper's; x n_critic = 5 real batches a step) and 8.
+# (Isola et al. 2017, appendix 6.2), CycleGAN 1 (the paper's) and 2 (at 256x256 a step is
+# slow on a CPU), StarGAN 16 (the paper's; x n_critic = 5 real batches a step) and 8.
 DEFAULT_BATCH_SIZES: dict[str, tuple[int, ...]] = {
     **{v: (32, 64) for v in NOISE_TO_IMAGE},
     "pix2pix": (1, 4),
@@ -118,10 +117,10 @@ class RetraceError(RuntimeError):
     """A training step was traced again after its first call."""
 
 
-# --- Configurations from the experiment modules --------------------------------------------------
+# --- Configurations: each variant's paper config -------------------------------------------------
 
 
-def experiment_config(
+def variant_config(
     variant: str,
     *,
     batch_size: int | None = None,
@@ -131,19 +130,13 @@ def experiment_config(
     data_dir: str | None = None,
     manual_dir: str | None = None,
 ):
-    """(experiment module, RunConfig) of `python -m gan_tf.experiments.<variant>` run without
-    flags, except those given here.
-
-    The module defines its flags on absl's global FLAGS when imported, so this is for a fresh
-    process (a benchmark child): import two experiments in one process and their flags clash.
-    """
-    from absl import flags
+    """The config `python -m gan_tf.experiments.<variant>` runs without flags, except the
+    settings given here: `gan_tf.configs.get(variant, **overrides)`, resolved for its data
+    (no flags are parsed, so it works in-process for any number of variants)."""
+    from gan_tf import configs
 
     if variant not in ALL_VARIANTS:
         raise ValueError(f"unknown variant {variant!r}: choose from {', '.join(ALL_VARIANTS)}")
-    module = importlib.import_module(f"gan_tf.experiments.{variant}")
-    fv = flags.FLAGS
-    fv([variant, "--workdir=/nonexistent/unused"])
     overrides = {
         "batch_size": batch_size,
         "jit_compile": jit_compile,
@@ -152,30 +145,14 @@ def experiment_config(
         "data_dir": data_dir,
         "manual_dir": manual_dir,
     }
-    for name, value in overrides.items():
-        if value is not None:
-            setattr(fv, name, value)
-    return module, module.make_config()
-
-
-def real_pipeline(module, config):
-    """The training pipeline the experiment feeds its model (`common.run`'s default, or the
-    module's own `make_dataset` for the translation models)."""
-    if hasattr(module, "make_dataset"):
-        return module.make_dataset(config)
-    from gan_tf.experiments.common import training_pipeline
-
-    return training_pipeline(config)
+    return configs.get(variant, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def build(config):
-    """A compiled model of `config`, seeded as `gan_tf.experiments.common.run` seeds it."""
-    import keras
+    """The compiled model of `config`, seeded as training seeds it (`gan_tf.api.build`)."""
+    from gan_tf import api
 
-    from gan_tf.models.zoo import build_model
-
-    keras.utils.set_random_seed(config.seed)
-    return build_model(config)
+    return api.build(config)
 
 
 def synthetic_batch(config, seed: int = 0):
@@ -205,13 +182,12 @@ def synthetic_batch(config, seed: int = 0):
         labels = tf.random.stateless_uniform((n,), [seed, 1], 0, config.num_classes, dtype=tf.int32)
         return images(n, channels, 0), labels
     if variant == "pix2pix":
-        in_channels = int(config.extra.get("input_channels", channels))
-        return images(batch, in_channels, 0), images(batch, channels, 1)
+        return images(batch, config.input_channels, 0), images(batch, channels, 1)
     if variant == "cyclegan":
         return images(batch, channels, 0), images(batch, channels, 1)
     if variant == "stargan":
-        n, domains = batch * config.d_steps, len(config.extra["domains"])
-        if config.extra.get("multi_label", True):
+        n, domains = batch * config.d_steps, len(config.domain_names)
+        if config.multi_label:
             uniform = tf.random.stateless_uniform((n, domains), [seed, 1])
             return images(n, channels, 0), tf.cast(uniform < 0.5, tf.float32)
         domain = tf.random.stateless_uniform((n,), [seed, 1], 0, domains, dtype=tf.int32)
@@ -637,8 +613,6 @@ def measure_overhead(
     fit() runs are timed between on_train_begin and on_train_end (fit's set-up before the
     loop, and the runner's checkpoint and sample grid after it, are left out).
     """
-    import dataclasses as dc
-
     import tensorflow as tf
 
     from gan_tf.training import callbacks as cb
@@ -667,7 +641,7 @@ def measure_overhead(
             return wall, time.process_time() - cpu
         if mode == "runner":
             run_dir = pathlib.Path(tempfile.mkdtemp(dir=workdir))
-            runner.train(model, dataset, dc.replace(config, train_steps=n), run_dir)
+            runner.train(model, dataset, config.replace(train_steps=n), run_dir)
             return timer.seconds
         extra = {
             "fit": [],
@@ -793,7 +767,7 @@ def child_main(spec_json: str) -> None:
     result: dict[str, Any]
     if kind == "shapes":
         checks = check_pipeline_shapes(**data)
-        _, config = experiment_config(
+        config = variant_config(
             "dcgan", jit_compile=False, dataset="mnist_demo", batch_size=8, **data
         )
         result = {
@@ -804,15 +778,15 @@ def child_main(spec_json: str) -> None:
         from gan_tf.data.loading import load_builder
         from gan_tf.data.registry import get_dataset_spec
 
-        module, config = experiment_config(spec["variant"], dataset=spec.get("dataset"), **data)
+        config = variant_config(spec["variant"], dataset=spec.get("dataset"), **data)
         ds_spec = get_dataset_spec(config.dataset)
         builder = load_builder(ds_spec, **data)
         examples = builder.info.splits[ds_spec.train_split].num_examples
         batch = config.batch_size * config.d_steps
-        measured = measure_pipeline(config.dataset, real_pipeline(module, config), batch, examples)
+        measured = measure_pipeline(config.dataset, config.training_pipeline(), batch, examples)
         result = dataclasses.asdict(measured)
     else:
-        module, config = experiment_config(
+        config = variant_config(
             spec["variant"],
             batch_size=spec.get("batch_size"),
             jit_compile=spec.get("jit_compile"),
@@ -824,9 +798,7 @@ def child_main(spec_json: str) -> None:
         if kind == "step":
             result = dataclasses.asdict(measure_train_step(config, **timing))
         elif kind == "feed":
-            result = dataclasses.asdict(
-                measure_feed(config, real_pipeline(module, config), **timing)
-            )
+            result = dataclasses.asdict(measure_feed(config, config.training_pipeline(), **timing))
         elif kind == "overhead":
             with tempfile.TemporaryDirectory() as workdir:
                 result = dataclasses.asdict(
@@ -1123,9 +1095,9 @@ SECTIONS = ("step", "pipeline", "feed", "overhead", "shapes")
 
 
 def define_flags(flag_values=None) -> None:
-    """The benchmark's flags, on `flag_values` (default absl's global FLAGS), defined only in
-    the parent: a child imports an experiment module, whose own flags (--dataset,
-    --batch_size, ...) must not clash with these."""
+    """The benchmark's flags, on `flag_values` (default absl's global FLAGS; defined by
+    ``__main__`` only, since other benchmarks define flags of the same names and the tests
+    import several benchmarks into one process)."""
     from absl import flags
 
     fv = flags.FLAGS if flag_values is None else flag_values
@@ -1176,11 +1148,17 @@ def define_flags(flag_values=None) -> None:
         (
             flags.DEFINE_string,
             "manual_dir",
-            "../shared/data",
-            "Folder with the original archives, to prepare a dataset offline.",
+            None,
+            "Folder with the original archives, to prepare a dataset offline (make bench passes "
+            "$(MANUAL_DIR)).",
         ),
         (flags.DEFINE_float, "child_timeout", 3600.0, "Seconds before a measurement is abandoned."),
-        (flags.DEFINE_string, "out", "experiments/speed.md", "The Markdown report."),
+        (
+            flags.DEFINE_string,
+            "out",
+            "experiments/speed_table.md",
+            "The Markdown report (experiments/speed.md links to it and holds the other timings).",
+        ),
         (
             flags.DEFINE_bool,
             "resume",

@@ -1,10 +1,10 @@
 """Learning proofs of the translation models on real Fashion-MNIST, where the right answer is
 known, measured on held-out (test split) images against three baselines.
 
-    python benchmarks/translation.py --manual_dir=../shared/data --out=experiments/translation \
-        --nojit_compile                                            (make bench-translation)
+    python benchmarks/translation.py --manual_dir=<folder with the original archives> \
+        --out=experiments/translation --nojit_compile              (make bench-translation)
 
-Proofs (32x32, small networks, so each trains in minutes on a 2-core CPU):
+Proofs (32x32, small networks, so each trains on a CPU; times in experiments/translation.md):
   pix2pix_edges     edges -> image (paired), cGAN + 100 L1
   pix2pix_inverted  inverted -> image (paired)
   cyclegan          two disjoint halves, B = inverted A (unpaired): G(a) vs the true -a, F(b) vs
@@ -55,6 +55,9 @@ Proofs (32x32, small networks, so each trains in minutes on a 2-core CPU):
                     (an 8x8 map of 18x18-pixel patches, near CycleGAN's 16) instead of 4
                     (a 2x2 map of patches that see the whole 32x32 image)
 
+Each proof's config is its variant's paper config (`gan_tf.configs.get`) with the overrides of
+`proof_config`; its training data is the config's own (`config.training_pipeline()`).
+
 Baselines (gan_tf.metrics.reconstruction): the identity mapping (output = input), the
 mean image (one constant output: the per-pixel mean of the held-out targets themselves) and
 the untrained generator (the same networks and seed before the first step). A proof PASSES
@@ -85,16 +88,16 @@ from absl import app, flags
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from gan_tf.config import RunConfig
+from gan_tf import configs
+from gan_tf.configs.base import RunConfig
 from gan_tf.data import translation as tr
 from gan_tf.images import save_png
 
 FLAGS = flags.FLAGS
 # The label also scales and shifts the generator's normalized features, from a random start.
 MODULATED_RANDOM = {"domain_conditioning": "input_and_norms", "modulation_stddev": 0.5}
-# StarGAN proofs: their domains (all are known transforms of the same images).
-# Ablations of `stargan_inverted` that change the paper's settings, by proof: model options
-# (`extra`) and training settings.
+# Ablations of the StarGAN proofs that change the paper's settings, by proof: model settings
+# and training settings (both config fields, kept apart to say which is which).
 STARGAN_OPTIONS = {
     "stargan_inverted_least_squares": {"adversarial_loss": "least_squares"},
     "stargan_inverted_modulated": {"domain_conditioning": "input_and_norms"},
@@ -142,6 +145,7 @@ STARGAN_TRAINING = {
 # two-domain proofs' records were made with the ablations' budget.
 STARGAN_STEPS = {"stargan_colorized": 2000, "stargan_rotated": 2000}
 ABLATIONS = tuple(dict.fromkeys([*STARGAN_OPTIONS, *STARGAN_TRAINING]))
+# StarGAN proofs: their domains (all are known transforms of the same images).
 PAPER_PROOFS = {
     "stargan": tr.DERIVED_DOMAINS,
     "stargan_pointwise": ("original", "inverted", "colorized"),
@@ -219,8 +223,8 @@ BENCH_FLAGS = (
 )
 
 
-def proof_config(name: str) -> tuple[RunConfig, object]:
-    """(config, make_dataset) of one proof."""
+def proof_config(name: str) -> RunConfig:
+    """The config of one proof: its variant's paper config with the proof's overrides."""
     common = {
         "dataset": "fashion_mnist",
         "image_size": 32,
@@ -233,109 +237,54 @@ def proof_config(name: str) -> tuple[RunConfig, object]:
         "seed": FLAGS.seed,
     }
     if name.startswith("pix2pix"):
-        task = name.split("_")[1]
-        config = RunConfig(
-            variant="pix2pix",
-            channels=1,
+        config = configs.get(
+            "pix2pix",
             base_filters=32,
             batch_size=16,
             train_steps=600,
-            architecture="unet",
+            pairs=name.split("_")[1],
+            loss="l1_cgan",
+            receptive_field=16,
+            lambda_l1=100.0,
+            jitter=True,
             **common,
-            extra={
-                "pairs": task,
-                "loss": "l1_cgan",
-                "receptive_field": 16,
-                "lambda_l1": 100.0,
-                "jitter": True,
-                "input_channels": 1,
-            },
         )
-
-        def data(c):
-            return tr.paired_pipeline(
-                c.dataset,
-                batch_size=c.batch_size,
-                image_size=c.image_size,
-                task=task,
-                data_dir=c.data_dir,
-                manual_dir=c.manual_dir,
-                seed=c.seed,
-            )
     elif name == "cyclegan":
-        config = RunConfig(
-            variant="cyclegan",
-            channels=1,
+        config = configs.get(
+            "cyclegan",
             base_filters=16,
             batch_size=8,
             # 500 steps (the first budget) left G(a) worse than the untrained generator.
             train_steps=1500,
-            architecture="resnet",
+            domain_b="inverted",
+            num_residual_blocks=3,
+            receptive_field=16,
+            # No identity loss (sec. 5.2): it asks G(b) = b, while the known right answer
+            # here is G(x) = -x for every x; the paper adds it for color-preserving tasks.
+            lambda_id=0.0,
             **common,
-            extra={
-                "domain_b": "inverted",
-                "num_residual_blocks": 3,
-                "receptive_field": 16,
-                # No identity loss (sec. 5.2): it asks G(b) = b, while the known right answer
-                # here is G(x) = -x for every x; the paper adds it for color-preserving tasks.
-                "lambda_id": 0.0,
-            },
         )
-
-        def data(c):
-            return tr.unpaired_pipeline(
-                c.dataset,
-                batch_size=c.batch_size,
-                image_size=c.image_size,
-                domain_b="inverted",
-                data_dir=c.data_dir,
-                manual_dir=c.manual_dir,
-                seed=c.seed,
-            )
     elif name in STARGAN_DOMAINS:
-        names = list(STARGAN_DOMAINS[name])
-        training = {
+        settings = {
+            # The derived domains (RGB with colorized); one-hot labels, one exclusive group.
+            "domains": list(STARGAN_DOMAINS[name]),
+            # 300 steps (the first budget) were not enough to beat the mean-image baseline.
+            "train_steps": STARGAN_STEPS.get(name, 1000),
             "d_steps": 5,
             "d_learning_rate": 1e-4,
             "g_learning_rate": 1e-4,
             "batch_size": 16,
             "base_filters": 16,
+            "num_residual_blocks": 3,
             **STARGAN_TRAINING.get(name, {}),
+            **STARGAN_OPTIONS.get(name, {}),  # an ablation's settings override the proof's
         }
-        config = RunConfig(
-            variant="stargan",
-            channels=tr.multi_domain_channels(common["dataset"], names),  # RGB with colorized
-            # 300 steps (the first budget) were not enough to beat the mean-image baseline.
-            train_steps=STARGAN_STEPS.get(name, 1000),
-            architecture="stargan",
-            **training,
-            **common,
-            extra={
-                "domains": names,
-                "derived": names,
-                "attributes": None,
-                "multi_label": False,
-                "exclusive_groups": [list(range(len(names)))],
-                "num_residual_blocks": 3,
-                **STARGAN_OPTIONS.get(name, {}),
-            },
-        )
-
-        def data(c):
-            return tr.multi_domain_pipeline(
-                c.dataset,
-                batch_size=c.batch_size * c.d_steps,
-                image_size=c.image_size,
-                domains=names,
-                data_dir=c.data_dir,
-                manual_dir=c.manual_dir,
-                seed=c.seed,
-            )
+        config = configs.get("stargan", **settings, **common)
     else:
         raise app.UsageError(f"unknown proof {name!r}: choose from {', '.join(PROOFS)}")
     if FLAGS.steps:
-        config.train_steps = FLAGS.steps
-    return config, data
+        config = config.replace(train_steps=FLAGS.steps)
+    return config
 
 
 # --- Verdict ----------------------------------------------------------------------------------
@@ -409,17 +358,17 @@ def truth_grid(model, config) -> np.ndarray:
         "manual_dir": config.manual_dir,
     }
     if config.variant == "pix2pix":
-        pairs = tr.paired_pipeline(**held_out, task=config.extra["pairs"], train=False)
+        pairs = tr.paired_pipeline(**held_out, task=config.pairs, train=False)
         inputs, targets = next(iter(pairs))
         return columns_grid([inputs, model.translate(inputs), targets])
     if config.variant == "cyclegan":
-        pairs = tr.unpaired_truth_pairs(**held_out, domain_b=config.extra["domain_b"])
+        pairs = tr.unpaired_truth_pairs(**held_out, domain_b=config.domain_b)
         a, b = next(iter(pairs))
         fake_b = model.translate(a)
         return columns_grid(
             [a, fake_b, b, model.translate(fake_b, to_b=False), model.translate(b, to_b=False)]
         )
-    stack = next(iter(tr.multi_domain_truth(**held_out, domains=config.extra["derived"])))
+    stack = next(iter(tr.multi_domain_truth(**held_out, domains=config.derived_domains)))
     k = stack.shape[0]
     blank = np.zeros(stack.shape[2:], np.float32)  # mid-gray, the grid's ground
     rows = []
@@ -441,14 +390,11 @@ def command_line() -> str:
 
 
 def run_proof(name: str, out: pathlib.Path) -> dict:
-    import keras
-
-    from gan_tf.experiments.common import run
+    from gan_tf import api
     from gan_tf.metrics.reconstruction import evaluate_translation
-    from gan_tf.models.zoo import build_model
     from gan_tf.training.checkpoints import checkpoint_manager, restore_latest
 
-    config, data = proof_config(name)
+    config = proof_config(name)
     suffix = "xla" if config.jit_compile else "noxla"
     run_name = seeded_name(name, config.seed)
     workdir = pathlib.Path(FLAGS.workdir_root) / f"{run_name}_{suffix}"
@@ -460,12 +406,11 @@ def run_proof(name: str, out: pathlib.Path) -> dict:
     # Baseline: the untrained generator, built as `run` builds it (same seed).
     untrained = None
     if FLAGS.evaluate:
-        keras.utils.set_random_seed(config.seed)
-        untrained = evaluate_translation(build_model(config), config, FLAGS.eval_examples)
+        untrained = evaluate_translation(api.build(config), config, FLAGS.eval_examples)
 
     # Train.
-    result = run(config, str(workdir), data)
-    model = build_model(config)
+    result = api.run(config, workdir)
+    model = api.build(config)
     step = restore_latest(checkpoint_manager(model, workdir))
     record.update(
         resumed_from=result.start_step,  # 0 unless --resume found a checkpoint

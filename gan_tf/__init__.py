@@ -1,7 +1,30 @@
-"""gan_tf: classic generative adversarial networks in TensorFlow 2 / Keras 3.
+"""gan_tf: generative adversarial networks in TensorFlow 2 / Keras 3, each faithful to its paper.
+
+    import gan_tf
+    config = gan_tf.configs.get("dcgan", dataset="mnist")   # the paper's settings
+    model = gan_tf.build(config)
+    gan_tf.train(model, config, workdir="runs/dcgan_mnist")
+    images = gan_tf.sample(model, 16)
 
 Layers, each importing only those below it:
-  data/, networks/  ->  losses  ->  models/  ->  training/  ->  metrics/  ->  experiments/, CLIs
+  errors, images  ->  data/, networks/  ->  configs/  ->  losses  ->  models/  ->  training/
+  ->  metrics/  ->  analysis/  ->  api, experiments/, CLIs
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.2.0"
+
+_API = ("build", "train", "sample")
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so `import gan_tf` (and every command line's --help) stays quick.
+    if name == "configs":
+        return importlib.import_module("gan_tf.configs")
+    if name in _API:
+        return getattr(importlib.import_module("gan_tf.api"), name)
+    raise AttributeError(f"module 'gan_tf' has no attribute {name!r}")

@@ -61,6 +61,9 @@ def define_flags() -> None:
     )
     flags.DEFINE_string("out", None, "JSON output; default RUN/eval/step_<N>.json.")
     flags.DEFINE_bool("jit_compile", True, "Compile generation and feature extraction with XLA.")
+    flags.DEFINE_bool(
+        "raw_generator", False, "Evaluate G itself, not its EMA (for runs with --ema_decay)."
+    )
     flags.mark_flag_as_required("workdir")
 
 
@@ -115,13 +118,15 @@ def format_table(record: dict[str, Any]) -> str:
 def write_record(path: pathlib.Path, record: dict[str, Any]) -> pathlib.Path:
     """Writes ``record`` as JSON; metrics already in ``path`` for the same step, checkpoint,
     split, sample count and seed are kept (a later ``--metrics=cs`` adds to a FID record)."""
-    same = ("step", "checkpoint", "split", "num_samples", "seed")
+    same = ("step", "checkpoint", "generator", "split", "num_samples", "seed")
     if path.is_file():
         try:
             old = json.loads(path.read_text())
         except json.JSONDecodeError:
             old = {}
-        if all(old.get(k) == record[k] for k in same):
+        # Records from before the "generator" field evaluated the raw generator.
+        defaults = {"generator": "raw"}
+        if all(old.get(k, defaults.get(k)) == record[k] for k in same):
             now_unavailable = record["unavailable"]
             for field in ("metrics", "unavailable", "reference"):
                 record[field] = {**old.get(field, {}), **record[field]}
@@ -150,6 +155,7 @@ def evaluate(
     out: str | None = None,
     jit_compile: bool = True,
     command: str | None = None,
+    raw_generator: bool = False,
 ) -> tuple[str, pathlib.Path]:
     """Evaluates a run (see the module docstring); returns (table, JSON path).
 
@@ -182,7 +188,9 @@ def evaluate(
         log_every_s=10.0,
     )
     logging.info("evaluating %s at step %d: %s on %d samples", workdir, step, names, num_samples)
-    result = evaluator.evaluate_model(model, seed)
+    # The EMA generator when the run has one (`--ema_decay`), unless raw_generator.
+    generator = "ema" if getattr(model, "ema", None) is not None and not raw_generator else "raw"
+    result = evaluator.evaluate_model(model, seed, raw_generator=raw_generator)
     networks = {}
     if evaluator.inception is not None:
         networks["inception"] = str(evaluator.inception.weights_path)
@@ -195,6 +203,7 @@ def evaluate(
         "split": evaluator.split,
         "step": step,
         "checkpoint": checkpoint,
+        "generator": generator,
         "num_samples": result.num_fake,
         "num_real": result.num_real,
         "seed": seed,
@@ -206,9 +215,10 @@ def evaluate(
         "feature_networks": networks,
         "command": command,
     }
-    path = write_record(
-        pathlib.Path(out or pathlib.Path(workdir) / "eval" / f"step_{step}.json"), record
-    )
+    # An EMA run's raw generator gets its own record beside the EMA's.
+    raw_of_ema = raw_generator and getattr(model, "ema", None) is not None
+    name = f"step_{step}_raw.json" if raw_of_ema else f"step_{step}.json"
+    path = write_record(pathlib.Path(out or pathlib.Path(workdir) / "eval" / name), record)
     return format_table(json.loads(path.read_text())), path
 
 
@@ -230,6 +240,7 @@ def main(argv: list[str]) -> None:
             cache_dir=FLAGS.cache_dir,
             out=FLAGS.out,
             jit_compile=FLAGS.jit_compile,
+            raw_generator=FLAGS.raw_generator,
             command=shlex.join(["python", "-m", "gan_tf.evaluate", *sys.argv[1:]]),
         )
     except UsageError as error:

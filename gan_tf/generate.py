@@ -5,8 +5,10 @@
     python -m gan_tf.generate --workdir=runs/cgan_mnist --label=7 --out=sevens.png
 
 The run's `run.json` rebuilds the networks; the last checkpoint (or `--checkpoint`) gives the
-weights. `--interpolate` draws `--rows` pairs of noise vectors and decodes `--steps` points on
-the straight line between each pair (the latent walk of Radford et al. 2016, sec. 6.1).
+weights. A run with an EMA generator (`--ema_decay`) is sampled through it, unless
+`--raw_generator` is given. `--interpolate` draws `--rows` pairs of noise vectors and decodes
+`--steps` points on the straight line between each pair (the latent walk of Radford et al.
+2016, sec. 6.1).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def define_flags() -> None:
         "rows", 8, "Interpolation strips (one pair of endpoints each).", lower_bound=1
     )
     flags.DEFINE_integer("steps", 10, "Images per interpolation strip.", lower_bound=2)
+    flags.DEFINE_bool(
+        "raw_generator", False, "Sample G itself, not its EMA (for runs with --ema_decay)."
+    )
     flags.mark_flag_as_required("workdir")
 
 
@@ -84,7 +89,8 @@ def main(argv: list[str]) -> None:
                 labels = tf.fill([n], FLAGS.label)
             else:  # cycle through the classes
                 labels = tf.range(n, dtype=tf.int32) % config.num_classes
-        grid = image_grid(generate_images(model, z, labels), rows=rows)
+        images = generate_images(model, z, labels, raw_generator=FLAGS.raw_generator)
+        grid = image_grid(images, rows=rows)
         path = save_png(FLAGS.out, grid)
         print(f"wrote {path} from {FLAGS.workdir} at step {step}")
     except UsageError as e:

@@ -124,6 +124,18 @@ def gradient_penalty(
     return _mean(tf.square(norms - target_norm)), _mean(norms)
 
 
+def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
+    """E[||grad_x D(x)||^2] at real images: the R1 penalty of Mescheder et al. 2018, eq. 9,
+    without its gamma / 2. Differentiable with respect to the critic's weights (a nested tape,
+    as `gradient_penalty`), computed in float32."""
+    real = tf.cast(real, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = tf.cast(critic(real), tf.float32)
+    gradients = tape.gradient(scores, real)  # of their sum: one gradient per image
+    return _mean(tf.reduce_sum(tf.square(gradients), axis=list(range(1, gradients.shape.rank))))
+
+
 # --- Reconstruction losses ----------------------------------------------------------------------
 
 

@@ -109,6 +109,7 @@ def test_records_of_one_step_are_merged(tmp_path):
     base = {
         "step": 2,
         "checkpoint": "c",
+        "generator": "raw",
         "split": "test",
         "num_samples": 10,
         "seed": 0,
@@ -132,3 +133,7 @@ def test_records_of_one_step_are_merged(tmp_path):
     assert json.loads(path.read_text())["unavailable"] == {}
     evaluate.write_record(path, {**base, "seed": 1, "requested": ["cs"], "metrics": {"cs": 3.0}})
     assert json.loads(path.read_text())["metrics"] == {"cs": 3.0}
+    # Another generator (the EMA's) is another record, like another seed.
+    ema = {**base, "seed": 1, "generator": "ema", "requested": ["fcd"], "metrics": {"fcd": 4.0}}
+    evaluate.write_record(path, ema)
+    assert json.loads(path.read_text())["metrics"] == {"fcd": 4.0}

@@ -1,13 +1,16 @@
-"""The package's layers (DESIGN.md): each part imports only the parts below it.
+"""The package's layers: each part imports only the parts below it.
 
-    0  errors, config, images    shared basics
+    0  errors, images            shared basics
     1  data, networks            TFDS pipelines; plain functions returning keras.Models
-    2  losses                    loss functions and penalties
-    3  models                    keras.Model subclasses with their optimizers and train_step
-    4  training                  runner, callbacks, checkpoints, strategies
-    5  metrics                   FID, KID, ... and evaluation during training
-    6  analysis                  reading runs back for plots
-    7  experiments, evaluate, generate    command lines: flags and wiring only
+    2  configs                   each variant's paper settings, resolved from its data
+    3  losses                    loss functions and penalties
+    4  models                    the adversarial base, the noise-to-image core, its hooks and
+                                 regularisers, each variant's keras.Model and builder
+    5  training                  runner, callbacks, checkpoints, strategies
+    6  metrics                   FID, KID, ... and evaluation during training
+    7  analysis                  reading runs back for plots
+    8  api                       the Python API: build, train, sample
+    9  experiments, evaluate, generate    the command lines
 
 Imports inside functions count too: a lazy import is still a dependency.
 """
@@ -22,18 +25,19 @@ import pytest
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "gan_tf"
 LAYERS = {
     "errors": 0,
-    "config": 0,
     "images": 0,
     "data": 1,
     "networks": 1,
-    "losses": 2,
-    "models": 3,
-    "training": 4,
-    "metrics": 5,
-    "analysis": 6,
-    "experiments": 7,
-    "evaluate": 7,
-    "generate": 7,
+    "configs": 2,
+    "losses": 3,
+    "models": 4,
+    "training": 5,
+    "metrics": 6,
+    "analysis": 7,
+    "api": 8,
+    "experiments": 9,
+    "evaluate": 9,
+    "generate": 9,
 }
 
 

@@ -1,19 +1,13 @@
-"""DCGAN (Radford et al. 2016): all-convolutional networks with batch norm; Adam(2e-4, 0.5).
+"""DCGAN (Radford et al. 2016); its settings: `gan_tf/configs/dcgan.py`.
 
-    python -m gan_tf.experiments.dcgan --dataset=mnist --manual_dir=../shared/data \
-        --workdir=runs/dcgan_mnist
+python -m gan_tf.experiments.dcgan --dataset=mnist --workdir=runs/dcgan_mnist
+python -m gan_tf.experiments.dcgan --dataset=mnist --ema_decay=0.999 --workdir=runs/dcgan_ema
 """
 
+from gan_tf.configs.dcgan import CONFIG
 from gan_tf.experiments import common
 
-VARIANT = "dcgan"
-
-common.define_common_flags(architecture="dcgan", train_steps=10_000)
-
-
-def make_config():
-    return common.config_from_flags(VARIANT)
-
+common.define_flags(CONFIG)
 
 if __name__ == "__main__":
-    common.run_main(VARIANT, make_config)
+    common.main(CONFIG)

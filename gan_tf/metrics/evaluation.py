@@ -112,18 +112,28 @@ class SampleGenerator:
     and reused by every later call (the training callback calls it at every evaluation).
     """
 
-    def __init__(self, model, batch_size: int = 250, jit_compile: bool = True) -> None:
-        from gan_tf.models.adversarial import AdversarialModel
+    def __init__(
+        self,
+        model,
+        batch_size: int = 250,
+        jit_compile: bool = True,
+        raw_generator: bool = False,
+    ) -> None:
+        from gan_tf.models.noise_to_image import NoiseToImageGAN
 
-        if not isinstance(model, AdversarialModel):
+        if not isinstance(model, NoiseToImageGAN):
             raise UsageError(
                 f"{model.name} translates images rather than generating them from noise: these "
                 "metrics evaluate noise-to-image GANs"
             )
         self.model, self.batch_size = model, batch_size
+        self.raw_generator = raw_generator
+        # The EMA generator when the model has one (Karras et al. 2018, sec. 4.1), else G.
+        ema = not raw_generator
 
         def generate(z: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
-            images = model.generate(z, labels if model.conditional else None, training=False)
+            labels = labels if model.conditional else None
+            images = model.generate(z, labels, training=False, ema=ema)
             # The quantisation of a saved PNG (as gan_tf.metrics.inception.to_uint8_images).
             images = tf.floor(tf.cast(images, tf.float32) * 127.5 + 128.0)
             return tf.cast(tf.clip_by_value(images, 0.0, 255.0), tf.uint8)
@@ -151,10 +161,15 @@ class SampleGenerator:
 
 
 def generate_samples(
-    model, num_samples: int, seed: int = 0, batch_size: int = 250, jit_compile: bool = True
+    model,
+    num_samples: int,
+    seed: int = 0,
+    batch_size: int = 250,
+    jit_compile: bool = True,
+    raw_generator: bool = False,
 ) -> np.ndarray:
     """``num_samples`` uint8 images of a noise-to-image model (see ``SampleGenerator``)."""
-    return SampleGenerator(model, batch_size, jit_compile)(num_samples, seed)
+    return SampleGenerator(model, batch_size, jit_compile, raw_generator)(num_samples, seed)
 
 
 @dataclasses.dataclass
@@ -328,9 +343,13 @@ class Evaluator:
             values, unavailable, reference, num_real, len(images), time.monotonic() - start
         )
 
-    def evaluate_model(self, model, seed: int = 0) -> EvalResult:
-        """Generates ``num_samples`` images (fixed seed) and evaluates them."""
+    def evaluate_model(self, model, seed: int = 0, raw_generator: bool = False) -> EvalResult:
+        """Generates ``num_samples`` images (fixed seed; the EMA generator when the model has
+        one, unless ``raw_generator``) and evaluates them."""
         self.real_statistics()  # Real data first: its errors are the user's to fix, not sampling.
-        if self._sampler is None or self._sampler.model is not model:
-            self._sampler = SampleGenerator(model, jit_compile=self.jit_compile)
+        sampler = self._sampler
+        if sampler is None or sampler.model is not model or sampler.raw_generator != raw_generator:
+            self._sampler = SampleGenerator(
+                model, jit_compile=self.jit_compile, raw_generator=raw_generator
+            )
         return self.evaluate_images(self._sampler(self.num_samples, seed, self.log_every_s))

@@ -8,8 +8,9 @@ uses a MAX pool in tower_2 where Keras and the paper use an average pool. Featur
 network give numbers that are not comparable with published FIDs.
 
 Contents
-- ``fid_inception_network``: the network, built layer by layer from the architecture table in
-  the shared ``fid_inception/README.md`` and loaded by name from a ``.npz`` of plain arrays.
+- ``fid_inception_network``: the network, built layer by layer (the original graph's blocks, stem
+  to pool, with their layer names) and loaded by name from a ``.npz`` of plain arrays: one
+  ``<layer>.kernel`` per convolution, then its batch norm's ``mean``, ``var`` and ``beta``.
 - ``preprocess_for_inception``: uint8 [0, 255] or GAN float [-1, 1] images -> network input, as the
   original FID code does it (RGB, TensorFlow's legacy bilinear resize to 299x299, (x - 128) / 128).
 - ``InceptionFeatureExtractor``: batched, XLA-compiled feature extraction to float64 numpy.
@@ -20,13 +21,9 @@ Weights are looked up in this order: the ``weights_path`` argument (``--inceptio
 command-line tools), the ``GAN_TF_INCEPTION_WEIGHTS`` environment variable, then
 ``~/.cache/gan_tf/fid_inception_v3_2015_12_05.npz``. Nothing is downloaded implicitly.
 
-Speed (measured on this project's CPU machine: 2 cores shared with other jobs that were running,
-no GPU, batch size 50, ``jit_compile=True``): 1,000 MNIST-sized uint8 images (28x28, grayscale,
-upsampled to 299x299) took 83 s in a typical run, i.e. about 12 images/s; three runs ranged from
-50 s (20 images/s, quiet machine) to 120 s (8 images/s, busy machine). Building the network and
-the first XLA compilation add 5-15 s once. Without XLA the same run took 99 s (10 images/s). The
-cost is the network at 299x299 (about 5.7 GFLOPs per image), so the source image size barely
-matters: a 50,000-image FID needs more than an hour on such a machine; use a GPU where you can.
+Cost: every image is resized to 299x299 and costs about 5.7 GFLOPs whatever its source size, so
+feature extraction is slow on a CPU; use a GPU where you can. Measured speeds: experiments/speed.md
+(`python benchmarks/inception_speed.py`).
 
 Inception Score is NOT available from these weights: the ``.npz`` holds only the convolutional
 feature extractor (every array is consumed by the pool features), not the 1008-way softmax layer
@@ -222,7 +219,7 @@ def _block_e(x: keras.KerasTensor, name: str, max_pool: bool) -> keras.KerasTens
 
 
 def build_fid_inception_architecture() -> keras.Model:
-    """The FID Inception-v3 graph with freshly initialised weights (see README table)."""
+    """The FID Inception-v3 graph with freshly initialised weights."""
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 3), name="normalised_images", dtype=_DTYPE)
     # Stem: 299 -> 149 -> 147 -> 147 -> 73 -> 73 -> 71 -> 35.
     x = _conv_bn_relu(inputs, "conv", 32, 3, strides=2, padding="valid")

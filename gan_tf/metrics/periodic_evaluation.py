@@ -30,7 +30,7 @@ import time
 import tensorflow as tf
 from absl import logging
 
-from gan_tf.config import RunConfig
+from gan_tf.configs.base import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.metrics.classifier_score import CLASSIFIER_FOR_DATASET
 from gan_tf.metrics.evaluation import EvalResult, Evaluator, SampleGenerator
@@ -79,8 +79,10 @@ class PeriodicEvaluation(GlobalStepCallback):
         writer,
         workdir: str | pathlib.Path,
         seed: int = EVAL_SEED,
+        raw_generator: bool = False,
     ) -> None:
         super().__init__(start_step, every)
+        self.raw_generator = raw_generator  # G itself rather than its EMA
         self.evaluator, self.metric, self.writer, self.seed = evaluator, metric, writer, seed
         self.best_dir = pathlib.Path(workdir) / BEST_DIR
         self.best = self._load_best()
@@ -108,7 +110,9 @@ class PeriodicEvaluation(GlobalStepCallback):
         if self._sampler is not None and self._sampler.model is model:
             return  # fit() sets the model again.
         # Checks the model generates from noise, and traces once for the whole run.
-        self._sampler = SampleGenerator(model, jit_compile=self.evaluator.jit_compile)
+        self._sampler = SampleGenerator(
+            model, jit_compile=self.evaluator.jit_compile, raw_generator=self.raw_generator
+        )
         self._manager = tf.train.CheckpointManager(
             checkpoint_for(model), str(self.best_dir), max_to_keep=1
         )
@@ -169,7 +173,13 @@ def periodic_evaluation(
     )
     evaluator.real_statistics()
     callback = PeriodicEvaluation(
-        start_step, config.eval_every, evaluator, config.eval_metric, writer, workdir
+        start_step,
+        config.eval_every,
+        evaluator,
+        config.eval_metric,
+        writer,
+        workdir,
+        raw_generator=getattr(config, "raw_generator", False),  # noise-to-image configs only
     )
     callback.set_model(model)
     return callback

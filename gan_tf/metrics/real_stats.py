@@ -1,8 +1,7 @@
 """Features and statistics of real data, computed once per dataset/split/size/count/network.
 
-Real-data features cost as much as generated ones (10,000 MNIST images through the FID Inception
-network take about 12 minutes on two CPU cores), and they never change, so they are computed
-once and kept in an ``.npz`` per
+Real-data features cost as much as generated ones (every image goes through the FID Inception
+network at 299x299), and they never change, so they are computed once and kept in an ``.npz`` per
 
     dataset, split, image size, sample count, feature network (``cache_id``, which names the
     network's weights: a retrained classifier gets new entries),

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import tensorflow as tf
 
-from gan_tf.config import RunConfig
+from gan_tf.configs.base import RunConfig
 from gan_tf.errors import UsageError
 
 Batches = Iterable[tuple[tf.Tensor, tf.Tensor]]
@@ -118,7 +118,7 @@ def evaluate_pix2pix(
         config.dataset,
         batch_size=batch_size,
         image_size=config.image_size,
-        task=config.extra.get("pairs"),
+        task=config.pairs,
         train=False,
         data_dir=config.data_dir,
         manual_dir=config.manual_dir,
@@ -149,7 +149,7 @@ def evaluate_cyclegan(
             config.dataset,
             batch_size=batch_size,
             image_size=config.image_size,
-            domain_b=config.extra.get("domain_b") or "inverted",
+            domain_b=config.domain_b or "inverted",
             data_dir=config.data_dir,
             manual_dir=config.manual_dir,
         )
@@ -195,8 +195,8 @@ def evaluate_stargan(
     and the (s, t) L1 matrix, whose diagonal holds the own-domain errors."""
     from gan_tf.data import translation
 
-    names = list(config.extra["domains"])
-    derived = config.extra.get("derived")
+    names = list(config.domain_names)
+    derived = config.derived_domains
     if not derived:
         raise UsageError(
             "held-out errors need derived domains (their truth is known); "

@@ -1,9 +1,9 @@
 """Train the classifier of the classifier-based GAN scores and write its weights into the package.
 
     python -m gan_tf.metrics.train_classifier --dataset=mnist \
-        --manual_dir=../shared/data/mnist
+        --manual_dir=<folder with the original archives>
     python -m gan_tf.metrics.train_classifier --dataset=fashion_mnist \
-        --manual_dir=../shared/data/fashion_mnist
+        --manual_dir=<folder with the original archives>
 
 Trains ``gan_tf.networks.classifier.digit_classifier`` on the TFDS training split (Adam with a
 cosine learning-rate decay; ``--shift_pixels`` adds random-shift augmentation), measures the
@@ -123,7 +123,7 @@ def train_classifier(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
         # On CPU, TensorFlow's oneDNN convolutions train this network about 1.5x faster than
-        # XLA's (measured: 110 vs 167 ms per step of 256 images on 2 cores).
+        # XLA's (experiments/speed.md).
         jit_compile=False,
     )
     begin = time.perf_counter()
@@ -156,8 +156,8 @@ def train_classifier(
 
 def random_shifts(dataset: Any, pixels: int, batch_size: int, seed: int) -> Any:
     """Shifts every image by up to ``pixels`` in each direction (pad with the background -1,
-    then a random crop back to size), an optional augmentation (off by default: on 2 CPU cores
-    the per-image tf.data work slowed training more than it helped within the time budget).
+    then a random crop back to size), an optional augmentation (off by default: on a CPU its
+    per-image tf.data work slowed training more than it helped).
 
     Done in tf.data, per image, so the training step itself stays XLA-compilable.
     """

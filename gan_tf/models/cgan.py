@@ -9,30 +9,30 @@ real labels for real and fake images in the D step, uniformly drawn labels in th
 
 from __future__ import annotations
 
-from gan_tf.config import RunConfig
+from gan_tf.configs.cgan import CGANConfig
 from gan_tf.errors import UsageError
-from gan_tf.models.adversarial import AdversarialModel
 from gan_tf.models.factory import (
     adam_optimizers,
     build_networks,
     core_arguments,
     cross_entropy_losses,
 )
+from gan_tf.models.noise_to_image import NoiseToImageGAN
 
 
-class CGAN(AdversarialModel):
+class CGAN(NoiseToImageGAN):
     def __init__(self, *args, num_classes: int, **kwargs) -> None:
         if not num_classes:
             raise UsageError("a conditional GAN needs a dataset with class labels")
         super().__init__(*args, num_classes=num_classes, **kwargs)
 
 
-def build_cgan(config: RunConfig) -> CGAN:
+def build_cgan(config: CGANConfig) -> CGAN:
     generator, discriminator = build_networks(config)
     model = CGAN(
         generator,
         discriminator,
-        **core_arguments(config),
+        **core_arguments(config, generator),
         num_classes=config.num_classes,
     )
     model.compile(

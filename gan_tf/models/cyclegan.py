@@ -19,15 +19,14 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import losses as gan_losses
-from gan_tf.config import RunConfig
+from gan_tf.configs.cyclegan import CycleGANConfig
 from gan_tf.errors import UsageError
-from gan_tf.models import replicas, updates
+from gan_tf.models.base import RNG
 from gan_tf.models.factory import adam
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.resnet import resnet_generator
 
-POOL_SIZE = 50
 NUM_SAMPLES = 8
 
 
@@ -49,9 +48,7 @@ class ImagePool(keras.layers.Layer):
     algorithm; with larger batches it differs only in the one batch during which the pool fills.
     """
 
-    def __init__(
-        self, image_shape: tuple[int, int, int], pool_size: int = POOL_SIZE, **kwargs
-    ) -> None:
+    def __init__(self, image_shape: tuple[int, int, int], pool_size: int, **kwargs) -> None:
         super().__init__(**kwargs)
         self.pool_size = int(pool_size)
         self.images = self.add_weight(
@@ -73,7 +70,7 @@ class ImagePool(keras.layers.Layer):
         if batch > self.pool_size:
             raise ValueError(f"batch of {batch} images exceeds the pool size {self.pool_size}")
         images = tf.cast(images, self.images.dtype)
-        swap_seed, slot_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        swap_seed, slot_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2, alg=RNG))
         count = tf.convert_to_tensor(self.count)
         pool = tf.convert_to_tensor(self.images)
         index = tf.range(batch)
@@ -83,8 +80,8 @@ class ImagePool(keras.layers.Layer):
         fill_slot = count + index
         # 2. The others swap with probability 1/2 with distinct, already filled slots: a random
         #    permutation of the filled slots (unfilled ones sort last).
-        coin = tf.random.stateless_uniform((batch,), seed=swap_seed)
-        keys = tf.random.stateless_uniform((self.pool_size,), seed=slot_seed)
+        coin = tf.random.stateless_uniform((batch,), seed=swap_seed, alg=RNG)
+        keys = tf.random.stateless_uniform((self.pool_size,), seed=slot_seed, alg=RNG)
         keys += tf.cast(tf.range(self.pool_size) >= count, tf.float32) * 2.0
         swap_slot = tf.gather(tf.argsort(keys), index)
         swap = ~fill & (coin < 0.5) & (swap_slot < count)
@@ -150,10 +147,10 @@ class CycleGAN(TranslationModel):
         discriminator_a: keras.Model,
         discriminator_b: keras.Model,
         *,
-        lambda_cyc: float = 10.0,
-        lambda_id: float = 5.0,
-        pool_size: int = POOL_SIZE,
-        seed: int = 0,
+        lambda_cyc: float,
+        lambda_id: float,
+        pool_size: int,
+        seed: int,
         **kwargs,
     ) -> None:
         super().__init__(seed=seed, **kwargs)
@@ -180,7 +177,7 @@ class CycleGAN(TranslationModel):
 
     def train_step(self, data) -> Logs:
         real_a, real_b = data
-        self._start_step()
+        self.start_step()
         lsgan_d = gan_losses.least_squares_discriminator_loss
 
         def lsgan_g(outputs):
@@ -189,63 +186,62 @@ class CycleGAN(TranslationModel):
             return 2.0 * gan_losses.least_squares_generator_loss(outputs)
 
         # 1. Generators (G and F together): adversarial + cycle + identity losses.
-        with tf.GradientTape() as g_tape:
-            fake_b = self.generator_ab(real_a, training=True)
-            fake_a = self.generator_ba(real_b, training=True)
+        fakes = {}
+
+        def g_loss_fn():
+            fake_b = fakes["b"] = self.generator_ab(real_a, training=True)
+            fake_a = fakes["a"] = self.generator_ba(real_b, training=True)
             cycled_a = self.generator_ba(fake_b, training=True)  # F(G(a)) ~ a
             cycled_b = self.generator_ab(fake_a, training=True)  # G(F(b)) ~ b
             g_adv_b = lsgan_g(tf.cast(self.discriminator_b(fake_b, training=True), tf.float32))
             g_adv_a = lsgan_g(tf.cast(self.discriminator_a(fake_a, training=True), tf.float32))
             cycle = gan_losses.cycle_consistency_loss(real_a, cycled_a, real_b, cycled_b)
-            g_loss = g_adv_b + g_adv_a + self.lambda_cyc * cycle
+            loss = g_adv_b + g_adv_a + self.lambda_cyc * cycle
             identity = tf.constant(0.0)
             if self.lambda_id:
                 same_b = self.generator_ab(real_b, training=True)  # G(b) ~ b
                 same_a = self.generator_ba(real_a, training=True)  # F(a) ~ a
                 identity = gan_losses.identity_loss(real_a, same_a, real_b, same_b)
-                g_loss += self.lambda_id * identity
-            differentiated = updates.replica_loss(g_loss, self.g_optimizer)
-        g_vars = self.generator_variables
-        g_grad_norm = updates.apply_gradients(
-            self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars
-        )
+                loss += self.lambda_id * identity
+            return loss, {
+                "g_adv_a": g_adv_a,
+                "g_adv_b": g_adv_b,
+                "cycle": cycle,
+                "identity": identity,
+            }
+
+        g_loss, g_logs, g_grad_norm = self.minimize("g", g_loss_fn)
 
         # 2. Discriminators on real images and on fakes from the history pools:
         #    D_B minimises 1/2 E[(D_B(b) - 1)^2] + 1/2 E[D_B(G(a))^2], D_A likewise.
-        pooled_b = self.pool_b.query(tf.stop_gradient(fake_b), self._next_seed())
-        pooled_a = self.pool_a.query(tf.stop_gradient(fake_a), self._next_seed())
-        with tf.GradientTape() as d_tape:
+        pooled_b = self.pool_b.query(tf.stop_gradient(fakes["b"]), self.next_seed())
+        pooled_a = self.pool_a.query(tf.stop_gradient(fakes["a"]), self.next_seed())
+
+        def d_loss_fn():
             real_b_out = tf.cast(self.discriminator_b(real_b, training=True), tf.float32)
             fake_b_out = tf.cast(self.discriminator_b(pooled_b, training=True), tf.float32)
             real_a_out = tf.cast(self.discriminator_a(real_a, training=True), tf.float32)
             fake_a_out = tf.cast(self.discriminator_a(pooled_a, training=True), tf.float32)
             d_loss_b = lsgan_d(real_b_out, fake_b_out)
             d_loss_a = lsgan_d(real_a_out, fake_a_out)
-            d_loss = d_loss_a + d_loss_b
-            differentiated = updates.replica_loss(d_loss, self.d_optimizer)
-        d_vars = self.discriminator_variables
-        d_grad_norm = updates.apply_gradients(
-            self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars
-        )
-
-        self.step.assign_add(1)
-        return replicas.keras_reducible(
-            {
-                "g_loss": g_loss,
-                "g_adv_a": g_adv_a,
-                "g_adv_b": g_adv_b,
-                "cycle": cycle,
-                "identity": identity,
+            return d_loss_a + d_loss_b, {
                 "d_loss_a": d_loss_a,
                 "d_loss_b": d_loss_b,
                 "d_real_a": tf.reduce_mean(real_a_out),
                 "d_fake_a": tf.reduce_mean(fake_a_out),
                 "d_real_b": tf.reduce_mean(real_b_out),
                 "d_fake_b": tf.reduce_mean(fake_b_out),
-                "g_grad_norm": g_grad_norm,  # G and F together
-                "d_grad_norm": d_grad_norm,  # D_A and D_B together
             }
-        )
+
+        _, d_logs, d_grad_norm = self.minimize("d", d_loss_fn)
+        logs = {
+            "g_loss": g_loss,
+            **g_logs,
+            **d_logs,
+            "g_grad_norm": g_grad_norm,  # G and F together
+            "d_grad_norm": d_grad_norm,  # D_A and D_B together
+        }
+        return self.finish_step(logs, images=real_a.shape[0])
 
     def grid_columns(self, samples) -> list[np.ndarray]:
         """Columns: a, G(a), F(G(a)), b, F(b), G(F(b))."""
@@ -261,37 +257,37 @@ class CycleGAN(TranslationModel):
         ]
 
 
-def build_cyclegan(config: RunConfig) -> CycleGAN:
-    """CycleGAN from a RunConfig. `config.extra`: lambda_cyc, lambda_id (default
-    0.5 * lambda_cyc), num_residual_blocks (6 or 9; default by size), decay_start (default
-    train_steps // 2), pool_size, domain_b (derived domains), receptive_field."""
+def build_cyclegan(config: CycleGANConfig) -> CycleGAN:
+    """CycleGAN from its config (`gan_tf.configs.cyclegan`)."""
     from gan_tf.data import translation
 
-    extra = config.extra
     size, channels = config.image_size, config.channels
-    base = config.base_filters or 64
-    blocks = extra.get("num_residual_blocks")
-    rf = int(extra.get("receptive_field", 70))
+    base = config.base_filters or 64  # appendix 7.2: c7s1-64 / C64
 
     def generator(name):
-        return resnet_generator(size, channels, base, num_residual_blocks=blocks, name=name)
+        return resnet_generator(
+            size, channels, base, num_residual_blocks=config.num_residual_blocks, name=name
+        )
 
     def discriminator(name):
         return patch_discriminator(
-            size, channels, receptive_field=rf, base_filters=base, norm="instance", name=name
+            size,
+            channels,
+            receptive_field=config.receptive_field,
+            base_filters=base,
+            norm="instance",
+            name=name,
         )
 
-    lambda_cyc = float(extra.get("lambda_cyc", 10.0))
-    lambda_id = extra.get("lambda_id")
-    lambda_id = 0.5 * lambda_cyc if lambda_id is None else float(lambda_id)
-    decay_start = extra.get("decay_start")
-    decay_start = config.train_steps // 2 if decay_start is None else int(decay_start)
+    # Sec. 5.2: the identity weight is half the cycle weight unless set.
+    lambda_id = 0.5 * config.lambda_cyc if config.lambda_id is None else config.lambda_id
+    # Sec. 4: constant for the first half of training, then linearly to zero.
+    decay_start = config.train_steps // 2 if config.decay_start is None else config.decay_start
     if decay_start < 0:
         raise UsageError(f"--decay_start must be >= 0, got {decay_start}")
-    pool_size = int(extra.get("pool_size", POOL_SIZE))
-    if pool_size and config.batch_size > pool_size:
+    if config.pool_size and config.batch_size > config.pool_size:
         raise UsageError(
-            f"--batch_size={config.batch_size} exceeds --pool_size={pool_size}: "
+            f"--batch_size={config.batch_size} exceeds --pool_size={config.pool_size}: "
             "use a batch of at most the pool size (the paper uses 1)"
         )
 
@@ -300,9 +296,9 @@ def build_cyclegan(config: RunConfig) -> CycleGAN:
         generator("generator_ba"),
         discriminator("discriminator_a"),
         discriminator("discriminator_b"),
-        lambda_cyc=lambda_cyc,
+        lambda_cyc=config.lambda_cyc,
         lambda_id=lambda_id,
-        pool_size=pool_size,
+        pool_size=config.pool_size,
         seed=config.seed,
         name="cyclegan",
     )
@@ -311,8 +307,8 @@ def build_cyclegan(config: RunConfig) -> CycleGAN:
         return LinearDecayAfter(rate, decay_start, config.train_steps)
 
     model.compile(
-        g_optimizer=adam(schedule(config.g_learning_rate), config),
-        d_optimizer=adam(schedule(config.d_learning_rate), config),
+        g_optimizer=adam(schedule(config.g_learning_rate), config.beta_1, config.beta_2),
+        d_optimizer=adam(schedule(config.d_learning_rate), config.beta_1, config.beta_2),
         jit_compile=config.jit_compile,
     )
     model.sample_source = lambda: load_held_out(
@@ -320,7 +316,7 @@ def build_cyclegan(config: RunConfig) -> CycleGAN:
             config.dataset,
             batch_size=NUM_SAMPLES,
             image_size=size,
-            domain_b=extra.get("domain_b"),
+            domain_b=config.domain_b,
             train=train,
             shuffle=False,
             repeat=False,

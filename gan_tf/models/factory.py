@@ -1,4 +1,4 @@
-"""Networks and optimizers from a `RunConfig`: the pieces every variant's builder shares."""
+"""Networks, optimizers and hooks from a config: the pieces every variant's builder shares."""
 
 from __future__ import annotations
 
@@ -7,21 +7,32 @@ from typing import Any
 import keras
 
 from gan_tf import losses
-from gan_tf.config import RunConfig
+from gan_tf.configs.base import RunConfig
+from gan_tf.configs.families import NoiseToImageConfig
+from gan_tf.configs.gan import G_LOSSES, CrossEntropyGANConfig
 from gan_tf.errors import UsageError
+from gan_tf.models.hooks import GeneratorEMA
+from gan_tf.models.regularizers import R1Penalty, Regularizer, lazy_adam_settings
 from gan_tf.networks import dcgan as dcgan_networks
 from gan_tf.networks import mlp as mlp_networks
 
-ARCHITECTURES = ("mlp", "dcgan")
-
 
 def build_networks(
-    config: RunConfig, *, discriminator_norm: str = "batch", discriminator_bias: bool = True
+    config: NoiseToImageConfig,
+    *,
+    discriminator_norm: str = "batch",
+    discriminator_bias: bool = True,
 ) -> tuple[keras.Model, keras.Model]:
-    """(generator, discriminator) of `config.architecture` for the config's image shape."""
+    """(generator, discriminator) of `config.architecture` for the config's image shape;
+    `discriminator_norm` / `discriminator_bias`: the DCGAN critic's (WGAN and WGAN-GP change
+    them)."""
     shape = (config.image_size, config.image_size, config.channels)
     classes = config.num_classes  # set only for conditional variants
     if config.architecture == "mlp":
+        given = [f"--init={config.init}"] if config.init != "normal" else []
+        if config.base_filters is not None:
+            given.append(f"--base_filters={config.base_filters}")
+        refuse_dcgan_options(config, given)
         return (
             mlp_networks.mlp_generator(config.latent_dim, shape, num_classes=classes),
             mlp_networks.mlp_discriminator(shape, num_classes=classes),
@@ -34,6 +45,7 @@ def build_networks(
                 config.channels,
                 config.base_filters,
                 num_classes=classes,
+                init=config.init,
             ),
             dcgan_networks.dcgan_discriminator(
                 config.image_size,
@@ -42,53 +54,98 @@ def build_networks(
                 num_classes=classes,
                 normalization=discriminator_norm,
                 use_bias=discriminator_bias,
+                init=config.init,
             ),
         )
     raise UsageError(
-        f"unknown architecture {config.architecture!r}: choose one of {', '.join(ARCHITECTURES)}"
+        f"unknown architecture {config.architecture!r}: choose one of "
+        + ", ".join(config.ARCHITECTURES)
     )
 
 
-def refuse_critic_options(config: RunConfig, given: list[str]) -> None:
-    """Refuse critic options (`--critic_norm=...`, `--nocritic_bias`) that only the DCGAN critic
-    takes, rather than ignore them for another architecture; `given`: those not at their
-    default."""
+def refuse_dcgan_options(config: RunConfig, given: list[str]) -> None:
+    """Refuse options that only the DCGAN networks take (`--critic_norm=...`,
+    `--nocritic_bias`, `--init`) rather than ignore them for another architecture; `given`:
+    those not at their default."""
     if given and config.architecture != "dcgan":
         options = " and ".join(given)
         raise UsageError(
-            f"{options} {'changes' if len(given) == 1 else 'change'} the DCGAN critic; the "
-            f"{config.architecture} critic has no such option: drop {options} or use "
+            f"{options} {'changes' if len(given) == 1 else 'change'} the DCGAN networks; the "
+            f"{config.architecture} networks have no such option: drop {options} or use "
             "--architecture=dcgan"
         )
 
 
-def adam(learning_rate: float, config: RunConfig) -> keras.optimizers.Optimizer:
-    return keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
+def d_regularizers(config: NoiseToImageConfig) -> list[Regularizer]:
+    """D's regularisers the config asks for: R1 with weight gamma / 2 (Mescheder et al. 2018,
+    eq. 9), every `d_reg_interval` D updates."""
+    if config.d_reg_interval > 1 and not config.r1_gamma:
+        raise UsageError(
+            f"--d_reg_interval={config.d_reg_interval} sets how often D's regulariser is "
+            "applied, and D has none: add --r1_gamma or drop --d_reg_interval"
+        )
+    if config.d_reg_interval > 1 and config.strategy != "default":
+        raise UsageError(
+            "--d_reg_interval > 1 runs on one device only (tf.distribute cannot aggregate "
+            "gradients inside the conditional update): drop --strategy or use 1"
+        )
+    if not config.r1_gamma:
+        return []
+    return [R1Penalty(weight=config.r1_gamma / 2, interval=config.d_reg_interval)]
 
 
-def core_arguments(config: RunConfig) -> dict[str, Any]:
-    """The `AdversarialModel` arguments every noise-to-image variant takes from its config."""
+def generator_ema(config: NoiseToImageConfig, generator: keras.Model) -> GeneratorEMA | None:
+    """The EMA generator the config asks for, or None (`ema_decay` 0)."""
+    if not config.ema_decay:
+        if config.ema_start:
+            raise UsageError("--ema_start needs an EMA generator: add --ema_decay (e.g. 0.999)")
+        return None
+    if not 0.0 < config.ema_decay < 1.0:
+        raise UsageError(f"--ema_decay must be in (0, 1), got {config.ema_decay}")
+    return GeneratorEMA(generator, config.ema_decay, config.ema_start)
+
+
+def adam(
+    learning_rate: Any, beta_1: float, beta_2: float, reg_interval: int = 1
+) -> keras.optimizers.Optimizer:
+    """Adam, with the lazy-regularisation adjustment when a regulariser of the network it
+    trains is applied every `reg_interval` updates (`lazy_adam_settings`)."""
+    if reg_interval > 1:
+        learning_rate, beta_1, beta_2 = lazy_adam_settings(
+            learning_rate, beta_1, beta_2, reg_interval
+        )
+    return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+
+
+def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[str, Any]:
+    """The `NoiseToImageGAN` arguments every noise-to-image variant takes from its config."""
     return {
         "latent_dim": config.latent_dim,
         "d_steps": config.d_steps,
         "g_steps": config.g_steps,
         "seed": config.seed,
+        "d_regularizers": d_regularizers(config),
+        "ema": generator_ema(config, generator),
         "name": config.variant,
     }
 
 
 def adam_optimizers(config: RunConfig) -> dict[str, keras.optimizers.Optimizer]:
-    """`compile`'s d_optimizer and g_optimizer: Adam at each network's learning rate."""
+    """`compile`'s d_optimizer and g_optimizer: Adam at each network's learning rate and the
+    config's betas, D's adjusted for a lazy regulariser."""
+    d_interval = 1
+    if isinstance(config, NoiseToImageConfig) and config.r1_gamma:
+        d_interval = config.d_reg_interval
     return {
-        "d_optimizer": adam(config.d_learning_rate, config),
-        "g_optimizer": adam(config.g_learning_rate, config),
+        "d_optimizer": adam(config.d_learning_rate, config.beta_1, config.beta_2, d_interval),
+        "g_optimizer": adam(config.g_learning_rate, config.beta_1, config.beta_2),
     }
 
 
-def cross_entropy_losses(config: RunConfig) -> dict[str, Any]:
+def cross_entropy_losses(config: CrossEntropyGANConfig) -> dict[str, Any]:
     """`compile`'s losses for the cross-entropy GANs (Goodfellow et al. 2014): the minimax D
     loss, and the minimax or non-saturating G loss that `config.g_loss` names."""
-    if config.g_loss not in ("minimax", "non_saturating"):
+    if config.g_loss not in G_LOSSES:
         raise UsageError(f"--g_loss must be minimax or non_saturating, got {config.g_loss!r}")
     return {
         "d_loss_fn": losses.minimax_discriminator_loss,

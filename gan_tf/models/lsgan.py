@@ -9,20 +9,14 @@ keeps getting gradients where the sigmoid cross-entropy saturates.
 from __future__ import annotations
 
 from gan_tf import losses
-from gan_tf.config import RunConfig
-from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.factory import (
-    adam_optimizers,
-    build_networks,
-    core_arguments,
-)
+from gan_tf.configs.lsgan import LSGANConfig
+from gan_tf.models.factory import adam_optimizers, build_networks, core_arguments
+from gan_tf.models.noise_to_image import NoiseToImageGAN
 
 
-class LSGAN(AdversarialModel):
-    def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
+class LSGAN(NoiseToImageGAN):
+    def compile(self, **kwargs) -> None:
         super().compile(
-            d_optimizer,
-            g_optimizer,
             d_loss_fn=losses.least_squares_discriminator_loss,
             g_loss_fn=losses.least_squares_generator_loss,
             d_output_fn=None,  # linear outputs, targets 0 and 1
@@ -30,15 +24,8 @@ class LSGAN(AdversarialModel):
         )
 
 
-def build_lsgan(config: RunConfig) -> LSGAN:
+def build_lsgan(config: LSGANConfig) -> LSGAN:
     generator, discriminator = build_networks(config)
-    model = LSGAN(
-        generator,
-        discriminator,
-        **core_arguments(config),
-    )
-    model.compile(
-        **adam_optimizers(config),
-        jit_compile=config.jit_compile,
-    )
+    model = LSGAN(generator, discriminator, **core_arguments(config, generator))
+    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
     return model

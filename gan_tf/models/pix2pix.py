@@ -14,15 +14,13 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import losses as gan_losses
-from gan_tf.config import RunConfig
+from gan_tf.configs.pix2pix import LOSSES, Pix2PixConfig
 from gan_tf.errors import UsageError
-from gan_tf.models import replicas, updates
-from gan_tf.models.factory import adam
+from gan_tf.models.factory import adam_optimizers
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.unet import unet_generator
 
-LOSSES = ("l1", "cgan", "l1_cgan")
 NUM_SAMPLES = 8  # held-out inputs shown in sample grids
 
 
@@ -41,9 +39,9 @@ class Pix2Pix(TranslationModel):
         generator: keras.Model,
         discriminator: keras.Model,
         *,
-        loss: str = "l1_cgan",
-        lambda_l1: float = 100.0,
-        seed: int = 0,
+        loss: str,
+        lambda_l1: float,
+        seed: int,
         **kwargs,
     ) -> None:
         super().__init__(seed=seed, **kwargs)
@@ -62,12 +60,12 @@ class Pix2Pix(TranslationModel):
 
     def train_step(self, data) -> Logs:
         inputs, targets = data
-        self._start_step()
+        self.start_step()
         adversarial = self.loss != "l1"
         logs: Logs = {}
 
-        # G's tape is entered twice, around G's forward pass and around its loss, so that D's
-        # update in between is not recorded on it.
+        # G's tape is entered around G's forward pass here and around its loss in step 3
+        # (`minimize` re-enters it), so that D's update in between is not recorded on it.
         g_tape = tf.GradientTape()
         with g_tape:
             # 1. Translate; dropout in the decoder is G's only noise (sec. 2.1).
@@ -76,42 +74,35 @@ class Pix2Pix(TranslationModel):
         # 2. D step: max log D(x, y) + log(1 - D(x, G(x))), halved as in sec. 3.3 ("we divide
         #    the objective by 2 while optimizing D").
         if adversarial:
-            with tf.GradientTape() as d_tape:
+
+            def d_loss_fn():
                 real_logits = self._discriminate(inputs, targets)
                 fake_logits = self._discriminate(inputs, tf.stop_gradient(fakes))
-                d_loss = 0.5 * gan_losses.minimax_discriminator_loss(real_logits, fake_logits)
-                differentiated = updates.replica_loss(d_loss, self.d_optimizer)
-            d_vars = self.discriminator.trainable_variables
-            d_grad_norm = updates.apply_gradients(
-                self.d_optimizer, d_tape.gradient(differentiated, d_vars), d_vars
-            )
-            logs.update(
-                d_loss=d_loss,
-                d_real=tf.reduce_mean(tf.sigmoid(real_logits)),
-                d_fake=tf.reduce_mean(tf.sigmoid(fake_logits)),
-                d_grad_norm=d_grad_norm,
-            )
+                loss = 0.5 * gan_losses.minimax_discriminator_loss(real_logits, fake_logits)
+                return loss, {
+                    "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+                    "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+                }
+
+            d_loss, d_logs, d_grad_norm = self.minimize("d", d_loss_fn)
+            logs.update(d_loss=d_loss, d_grad_norm=d_grad_norm, **d_logs)
 
         # 3. G step: the non-saturating -log D(x, G(x)) (sec. 3.3) against the updated D, plus
         #    lambda * ||y - G(x)||_1 (eq. 4).
-        with g_tape:
+        def g_loss_fn():
             g_l1 = gan_losses.l1_loss(targets, fakes)
-            g_loss = 0.0
+            loss, g_logs = 0.0, {"g_l1": g_l1}
             if adversarial:
                 g_gan = gan_losses.non_saturating_generator_loss(self._discriminate(inputs, fakes))
-                g_loss += g_gan
-                logs["g_gan"] = g_gan
+                loss += g_gan
+                g_logs["g_gan"] = g_gan
             if self.loss != "cgan":
-                g_loss += self.lambda_l1 * g_l1
-            differentiated = updates.replica_loss(g_loss, self.g_optimizer)
-        g_vars = self.generator.trainable_variables
-        g_grad_norm = updates.apply_gradients(
-            self.g_optimizer, g_tape.gradient(differentiated, g_vars), g_vars
-        )
-        logs.update(g_loss=g_loss, g_l1=g_l1, g_grad_norm=g_grad_norm)
+                loss += self.lambda_l1 * g_l1
+            return loss, g_logs
 
-        self.step.assign_add(1)
-        return replicas.keras_reducible(logs)
+        g_loss, g_logs, g_grad_norm = self.minimize("g", g_loss_fn, tape=g_tape)
+        logs.update(g_loss=g_loss, g_grad_norm=g_grad_norm, **g_logs)
+        return self.finish_step(logs, images=inputs.shape[0])
 
     def grid_columns(self, samples) -> list[np.ndarray]:
         """Columns: input, translation, ground truth."""
@@ -119,50 +110,43 @@ class Pix2Pix(TranslationModel):
         return [inputs, self.translate(inputs).numpy(), targets]
 
 
-def build_pix2pix(config: RunConfig) -> Pix2Pix:
-    """pix2pix from a RunConfig. `config.extra`: loss, lambda_l1, receptive_field, pairs
-    (how inputs are derived from a TFDS dataset), jitter, input_channels, num_levels."""
+def build_pix2pix(config: Pix2PixConfig) -> Pix2Pix:
+    """pix2pix from its config (`gan_tf.configs.pix2pix`)."""
     from gan_tf.data import translation
 
-    extra = config.extra
-    in_channels = int(extra.get("input_channels", config.channels))
-    base = config.base_filters or 64
+    base = config.base_filters or 64  # sec. 6.1.1: C64 at the highest resolution
     generator = unet_generator(
         config.image_size,
-        in_channels,
+        config.input_channels,
         config.channels,
         base_filters=base,
-        num_levels=extra.get("num_levels"),
+        num_levels=config.unet_levels,
         name="generator",
     )
     discriminator = patch_discriminator(
         config.image_size,
         config.channels,
-        receptive_field=int(extra.get("receptive_field", 70)),
+        receptive_field=config.receptive_field,
         base_filters=base,
         norm="batch",
-        conditional_channels=in_channels,
+        conditional_channels=config.input_channels,
         name="discriminator",
     )
     model = Pix2Pix(
         generator,
         discriminator,
-        loss=extra.get("loss", "l1_cgan"),
-        lambda_l1=extra.get("lambda_l1", 100.0),
+        loss=config.loss,
+        lambda_l1=config.lambda_l1,
         seed=config.seed,
         name="pix2pix",
     )
-    model.compile(
-        g_optimizer=adam(config.g_learning_rate, config),
-        d_optimizer=adam(config.d_learning_rate, config),
-        jit_compile=config.jit_compile,
-    )
+    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
     model.sample_source = lambda: load_held_out(
         lambda train: translation.paired_pipeline(
             config.dataset,
             batch_size=NUM_SAMPLES,
             image_size=config.image_size,
-            task=extra.get("pairs"),
+            task=config.pairs,
             train=train,
             jitter=False,
             shuffle=False,

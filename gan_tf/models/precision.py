@@ -22,9 +22,9 @@ scale comes down (measured, WGAN-GP critic at 28x28 under XLA: 8 updates skipped
 with 4 base filters; 3 skipped, scale 2^12, with 64), which the `loss_scale/d` and
 `loss_scale/g` summaries show.
 
-Checked on this machine (2 CPU cores, TF 2.21, no GPU): every network of gan_tf (DCGAN with
-batch or layer norm, U-Net, PatchGAN, ResNet, StarGAN) runs forward and backward in float16 and
-in bfloat16 on CPU, with and without XLA: no op lacks a 16-bit CPU kernel.
+Checked on CPU (TF 2.21): every network of gan_tf (DCGAN with batch or layer norm, U-Net,
+PatchGAN, ResNet, StarGAN) runs forward and backward in float16 and in bfloat16, with and
+without XLA: no op lacks a 16-bit CPU kernel.
 """
 
 from __future__ import annotations

@@ -41,19 +41,14 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tf import losses as gan_losses
-from gan_tf.config import RunConfig
+from gan_tf.configs.stargan import ADVERSARIAL_LOSSES, StarGANConfig, check_target_domains
 from gan_tf.errors import UsageError
-from gan_tf.models import replicas, updates
-from gan_tf.models.factory import adam
+from gan_tf.models.factory import adam_optimizers
+from gan_tf.models.regularizers import GradientPenalty, RegularizerInputs, regularize
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
 
 NUM_SAMPLES = 8
-ADVERSARIAL_LOSSES = ("wgan_gp", "least_squares")
-# How training picks each example's target domain: "shuffle", the batch's own labels in a
-# random order (the authors' code; a target may equal the source), or "other", a domain drawn
-# uniformly among the k - 1 others (one-hot labels only; see experiments/translation.md).
-TARGET_DOMAINS = ("shuffle", "other")
 
 
 def target_labels(
@@ -70,19 +65,6 @@ def target_labels(
         return tf.abs(labels - one)  # flip
     in_group = tf.reduce_sum(tf.one_hot(group, size), axis=0)
     return labels * (1.0 - in_group) + one
-
-
-def check_target_domains(target_domains: str, multi_label: bool) -> None:
-    """Raises UsageError (with what to do) for a target sampling the labels do not allow."""
-    if target_domains not in TARGET_DOMAINS:
-        raise UsageError(
-            f"--target_domains={target_domains}: choose from {', '.join(TARGET_DOMAINS)}"
-        )
-    if target_domains == "other" and multi_label:
-        raise UsageError(
-            "--target_domains=other needs one-hot domains (derived domains or folder: "
-            "sub-folders); CelebA's attributes are multi-label: keep --target_domains=shuffle"
-        )
 
 
 class StarGAN(TranslationModel):
@@ -107,16 +89,16 @@ class StarGAN(TranslationModel):
         generator: keras.Model,
         discriminator: keras.Model,
         *,
-        d_steps: int = 5,
-        lambda_cls: float = 1.0,
-        lambda_rec: float = 10.0,
-        lambda_gp: float = 10.0,
-        lambda_id: float = 0.0,
-        multi_label: bool = True,
-        exclusive_groups: Sequence[Sequence[int]] = (),
-        adversarial_loss: str = "wgan_gp",
-        target_domains: str = "shuffle",
-        seed: int = 0,
+        d_steps: int,
+        lambda_cls: float,
+        lambda_rec: float,
+        lambda_gp: float,
+        lambda_id: float,
+        multi_label: bool,
+        exclusive_groups: Sequence[Sequence[int]],
+        adversarial_loss: str,
+        target_domains: str,
+        seed: int,
         **kwargs,
     ) -> None:
         super().__init__(seed=seed, **kwargs)
@@ -145,6 +127,12 @@ class StarGAN(TranslationModel):
         self.multi_label = bool(multi_label)
         self.exclusive_groups = [list(g) for g in exclusive_groups]
         self.num_domains = int(generator.inputs[1].shape[-1])
+        # Eq. 8: WGAN-GP's penalty on D_src, the regulariser WGAN-GP's critic has.
+        self.d_regularizers = []
+        if adversarial_loss == "wgan_gp":
+            self.d_regularizers.append(
+                GradientPenalty(weight=self.lambda_gp, critic=lambda m, x, _: m._discriminate(x)[0])
+            )
 
     def translate(self, images: tf.Tensor, domains: tf.Tensor, training: bool = False):
         images = tf.convert_to_tensor(images, tf.float32)
@@ -160,22 +148,24 @@ class StarGAN(TranslationModel):
 
     def _targets(self, labels: tf.Tensor) -> tf.Tensor:
         """Target domains of a batch: its labels permuted by a stateless random order
-        ("shuffle"), or for each example one of the other k - 1 domains, uniformly ("other").
-        One seed either way, so the draws after it are the same for both."""
-        seed = self._next_seed()
+        ("shuffle"), or for each example one of the other k - 1 domains, uniformly ("other")."""
+        batch = labels.shape[0]
         if self.target_domains == "other":
-            shift = tf.random.stateless_uniform(
-                (labels.shape[0],), seed=seed, minval=1, maxval=self.num_domains, dtype=tf.int32
-            )
+            shift = self.sample_integers(batch, 1, self.num_domains)
             source = tf.argmax(labels, axis=-1, output_type=tf.int32)
             return tf.one_hot((source + shift) % self.num_domains, self.num_domains)
-        keys = tf.random.stateless_uniform((labels.shape[0],), seed=seed)
+        keys = self.sample_uniform(batch)
         return tf.gather(labels, tf.argsort(keys))
 
     def train_step(self, data) -> Logs:
         images, labels = data
         labels = tf.cast(labels, tf.float32)
-        self._start_step()
+        self.start_step()
+        if images.shape[0] is None or images.shape[0] % self.d_steps:
+            raise ValueError(
+                f"a batch of {images.shape[0]} images does not divide into d_steps="
+                f"{self.d_steps} critic updates: feed batch_size * d_steps examples per step"
+            )
         batch = images.shape[0] // self.d_steps
 
         # 1. n_critic updates of D, each on its own slice of real images.
@@ -184,51 +174,39 @@ class StarGAN(TranslationModel):
             d_logs = self.critic_step(images[part], labels[part])
         # 2. One update of G.
         g_logs = self.generator_step(images[part], labels[part])
-
-        self.step.assign_add(1)
-        return replicas.keras_reducible({**d_logs, **g_logs})
+        return self.finish_step({**d_logs, **g_logs}, images=batch)
 
     def critic_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
         target = self._targets(original)
         fake = tf.stop_gradient(self.translate(real, target, training=True))
-        # Drawn under either loss: seeds are counted per draw site, so the later draws (the
-        # generator step's target domains) stay the same for both losses and one seed.
-        epsilon = tf.random.stateless_uniform((real.shape[0],), seed=self._next_seed())
-        penalty_term, penalty_logs = 0.0, {}
-        with tf.GradientTape() as tape:
+        inputs = RegularizerInputs(real_images=real, fake_images=fake)
+
+        def loss_fn():
             # L_D = -L_adv + lambda_cls L_cls^r (eq. 5), L_adv as WGAN-GP (eq. 8) or least squares.
             src_real, cls_real = self._discriminate(real)
             src_fake, _ = self._discriminate(fake)
             classification = self._classification(cls_real, original)
             if self.adversarial_loss == "wgan_gp":
                 adversarial = gan_losses.wasserstein_critic_loss(src_real, src_fake)
-                penalty, grad_norm = gan_losses.gradient_penalty(
-                    lambda x: self._discriminate(x)[0], gan_losses.interpolate(real, fake, epsilon)
-                )
-                penalty_term = self.lambda_gp * penalty
-                penalty_logs = {"gradient_penalty": penalty, "d_grad_norm_x": grad_norm}
             else:
                 adversarial = gan_losses.least_squares_discriminator_loss(src_real, src_fake)
-            loss = adversarial + self.lambda_cls * classification + penalty_term
-            differentiated = updates.replica_loss(loss, self.d_optimizer)
-        variables = self.discriminator.trainable_variables
-        d_grad_norm = updates.apply_gradients(
-            self.d_optimizer, tape.gradient(differentiated, variables), variables
-        )
-        return {
-            "d_loss": loss,
-            "d_real": tf.reduce_mean(src_real),
-            "d_fake": tf.reduce_mean(src_fake),
-            "d_grad_norm": d_grad_norm,
-            "d_adv": adversarial,
-            "d_cls": classification,
-            **penalty_logs,
-            "d_cls_accuracy": self._accuracy(cls_real, original),
-        }
+            penalty, penalty_logs = regularize(self, self.d_regularizers, inputs)
+            return adversarial + self.lambda_cls * classification + penalty, {
+                "d_real": tf.reduce_mean(src_real),
+                "d_fake": tf.reduce_mean(src_fake),
+                "d_adv": adversarial,
+                "d_cls": classification,
+                **penalty_logs,
+                "d_cls_accuracy": self._accuracy(cls_real, original),
+            }
+
+        loss, logs, d_grad_norm = self.minimize("d", loss_fn)
+        return {"d_loss": loss, "d_grad_norm": d_grad_norm, **logs}
 
     def generator_step(self, real: tf.Tensor, original: tf.Tensor) -> Logs:
         target = self._targets(original)
-        with tf.GradientTape() as tape:
+
+        def loss_fn():
             # L_G = L_adv + lambda_cls L_cls^f + lambda_rec L_rec (eq. 6).
             fake = self.translate(real, target, training=True)
             src_fake, cls_fake = self._discriminate(fake)
@@ -240,24 +218,15 @@ class StarGAN(TranslationModel):
             reconstructed = self.translate(fake, original, training=True)
             reconstruction = gan_losses.l1_loss(real, reconstructed)
             loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
-            identity_logs = {}
+            logs = {"g_adv": adversarial, "g_cls": classification, "g_rec": reconstruction}
             if self.lambda_id:  # not the paper: CycleGAN's identity term (module docstring)
                 identity = gan_losses.l1_loss(real, self.translate(real, original, training=True))
                 loss += self.lambda_id * identity
-                identity_logs = {"g_id": identity}
-            differentiated = updates.replica_loss(loss, self.g_optimizer)
-        variables = self.generator.trainable_variables
-        g_grad_norm = updates.apply_gradients(
-            self.g_optimizer, tape.gradient(differentiated, variables), variables
-        )
-        return {
-            "g_loss": loss,
-            "g_grad_norm": g_grad_norm,
-            "g_adv": adversarial,
-            "g_cls": classification,
-            "g_rec": reconstruction,
-            **identity_logs,
-        }
+                logs["g_id"] = identity
+            return loss, logs
+
+        loss, logs, g_grad_norm = self.minimize("g", loss_fn)
+        return {"g_loss": loss, "g_grad_norm": g_grad_norm, **logs}
 
     def _accuracy(self, logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
         """Share of correct domain predictions: per attribute (multi-label) or argmax."""
@@ -278,27 +247,21 @@ class StarGAN(TranslationModel):
         ]
 
 
-def build_stargan(config: RunConfig) -> StarGAN:
-    """StarGAN from a RunConfig. `config.extra`: domains (names, label order), multi_label,
-    exclusive_groups, lambda_cls, lambda_rec, lambda_gp, lambda_id, adversarial_loss,
-    target_domains, num_residual_blocks, domain_conditioning, modulation_stddev, d_layers, and
-    attributes / derived (how the data makes the domains).
-    config.d_steps is n_critic."""
+def build_stargan(config: StarGANConfig) -> StarGAN:
+    """StarGAN from its config (`gan_tf.configs.stargan`); `config.d_steps` is n_critic."""
     from gan_tf.data import translation
 
-    extra = config.extra
-    names = list(extra["domains"])
-    base = config.base_filters or 64
-    target_domains = extra.get("target_domains", "shuffle")
-    check_target_domains(target_domains, extra.get("multi_label", True))
+    names = list(config.domain_names)
+    base = config.base_filters or 64  # appendix, Tables 4 and 5: 64 filters at full size
+    check_target_domains(config.target_domains, config.multi_label)
     generator = stargan_generator(
         config.image_size,
         config.channels,
         len(names),
         base_filters=base,
-        num_residual_blocks=int(extra.get("num_residual_blocks", 6)),
-        domain_conditioning=extra.get("domain_conditioning", "input"),
-        modulation_stddev=float(extra.get("modulation_stddev", 0.0)),
+        num_residual_blocks=config.num_residual_blocks,
+        domain_conditioning=config.domain_conditioning,
+        modulation_stddev=config.modulation_stddev,
         name="generator",
     )
     discriminator = stargan_discriminator(
@@ -306,36 +269,32 @@ def build_stargan(config: RunConfig) -> StarGAN:
         config.channels,
         len(names),
         base_filters=base,
-        num_layers=extra.get("d_layers"),
+        num_layers=config.d_layers,
         name="discriminator",
     )
     model = StarGAN(
         generator,
         discriminator,
         d_steps=config.d_steps,
-        lambda_cls=extra.get("lambda_cls", 1.0),
-        lambda_rec=extra.get("lambda_rec", 10.0),
-        lambda_gp=extra.get("lambda_gp", 10.0),
-        lambda_id=extra.get("lambda_id", 0.0),
-        multi_label=extra.get("multi_label", True),
-        exclusive_groups=extra.get("exclusive_groups", ()),
-        adversarial_loss=extra.get("adversarial_loss", "wgan_gp"),
-        target_domains=target_domains,
+        lambda_cls=config.lambda_cls,
+        lambda_rec=config.lambda_rec,
+        lambda_gp=config.lambda_gp,
+        lambda_id=config.lambda_id,
+        multi_label=config.multi_label,
+        exclusive_groups=config.exclusive_groups,
+        adversarial_loss=config.adversarial_loss,
+        target_domains=config.target_domains,
         seed=config.seed,
         name="stargan",
     )
-    model.compile(
-        g_optimizer=adam(config.g_learning_rate, config),
-        d_optimizer=adam(config.d_learning_rate, config),
-        jit_compile=config.jit_compile,
-    )
+    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
     model.sample_source = lambda: load_held_out(
         lambda train: translation.multi_domain_pipeline(
             config.dataset,
             batch_size=NUM_SAMPLES,
             image_size=config.image_size,
-            attributes=extra.get("attributes"),
-            domains=extra.get("derived"),
+            attributes=config.celeb_a_attributes,
+            domains=config.derived_domains,
             train=train,
             shuffle=False,
             repeat=False,

@@ -1,21 +1,16 @@
-"""One optimizer update of a GAN network, right under tf.distribute and float16 loss scaling.
+"""The pieces of one optimizer update that `AdversarialModel.minimize` puts together, right
+under tf.distribute and float16 loss scaling:
 
-Every model's `train_step` updates each network the same way:
-
-    with tf.GradientTape() as tape:
-        loss = ...                                # float32 mean over this replica's batch
-        differentiated = replica_loss(loss, optimizer)
-    norm = apply_gradients(optimizer, tape.gradient(differentiated, variables), variables)
-
-- `replica_loss` divides the loss by the number of replicas (the optimizer sums the replicas'
-  gradients, so the update is that of the mean over the global batch) and multiplies it by the
-  loss scale of a `LossScaleOptimizer` (Micikevicius et al. 2018, sec. 3.2: small float16
-  gradients would otherwise underflow). It runs inside the tape, so both are differentiated.
+- the loss a replica differentiates is its share of the global mean loss (divided by the number
+  of replicas: the optimizer sums the replicas' gradients), multiplied by the loss scale of a
+  `LossScaleOptimizer` (Micikevicius et al. 2018, sec. 3.2: small float16 gradients would
+  otherwise underflow);
 - `apply_gradients` gives the scaled gradients to the optimizer; a `LossScaleOptimizer` divides
   them by the scale, and when any is not finite it skips the update and halves the scale
   (Keras's dynamic loss scaling). It returns the norm of the unscaled gradient for logging.
 
-The training step counter lives here too (`step_counter`), shared by every model.
+The training step counter (`step_counter`) and the checkpoint entries of the optimizers
+(`optimizer_entries`) live here too.
 """
 
 from __future__ import annotations
@@ -50,18 +45,12 @@ def num_replicas() -> int:
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
-def replica_loss(loss: tf.Tensor, optimizer: keras.optimizers.Optimizer) -> tf.Tensor:
-    """What this replica differentiates: its share of the global mean loss, loss-scaled.
-    Call it inside the gradient tape."""
-    return optimizer.scale_loss(loss / num_replicas())
-
-
 def apply_gradients(
     optimizer: keras.optimizers.Optimizer,
     gradients: Sequence[tf.Tensor | None],
     variables: Sequence,
 ) -> tf.Tensor:
-    """Applies the gradients of `replica_loss` and returns the norm of the gradient of this
+    """Applies the gradients of a replica's scaled loss and returns the norm of the gradient of this
     replica's mean loss (unscaled), for logging; Keras averages logged values over replicas.
 
     Under loss scaling an update whose gradients overflowed is skipped, and its norm is

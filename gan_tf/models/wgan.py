@@ -18,21 +18,18 @@ import keras
 import tensorflow as tf
 
 from gan_tf import losses
-from gan_tf.config import RunConfig
+from gan_tf.configs.wgan import WGANConfig
 from gan_tf.errors import UsageError
-from gan_tf.models.adversarial import AdversarialModel
-from gan_tf.models.factory import (
-    build_networks,
-    core_arguments,
-    refuse_critic_options,
-)
+from gan_tf.models.factory import build_networks, core_arguments, refuse_dcgan_options
+from gan_tf.models.noise_to_image import NoiseToImageGAN
+from gan_tf.models.regularizers import lazy_adam_settings
 
 # The authors' code: generator iterations that get `warmup_critic_steps` critic updates.
 WARMUP_ITERATIONS = 25
 WARMUP_PERIOD = 500
 
 
-class WGAN(AdversarialModel):
+class WGAN(NoiseToImageGAN):
     """Args beyond the core's:
 
     clip_value: c in Algorithm 1 (0.01).
@@ -43,9 +40,7 @@ class WGAN(AdversarialModel):
       each, where the authors' code draws a fresh real batch for every update.
     """
 
-    def __init__(
-        self, *args, clip_value: float = 0.01, warmup_critic_steps: int = 0, **kwargs
-    ) -> None:
+    def __init__(self, *args, clip_value: float, warmup_critic_steps: int = 0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if warmup_critic_steps and warmup_critic_steps <= self.d_steps:
             raise ValueError(
@@ -70,36 +65,36 @@ class WGAN(AdversarialModel):
         iteration = self.step.value  # generator iterations done so far
         warmup = (iteration < WARMUP_ITERATIONS) | (iteration % WARMUP_PERIOD == 0)
         extra = tf.where(warmup, self.warmup_critic_steps - self.d_steps, 0)
-        batch = real_images.shape[0] // self.d_steps
+        batch = self.critic_batch(real_images)
         # The iteration's d_steps real batches, one per row.
         real_batches = tf.reshape(real_images, [self.d_steps, batch, *real_images.shape[1:]])
         label_batches = None if labels is None else tf.reshape(labels, [self.d_steps, batch])
 
         def one_update(i):
             k = i % self.d_steps  # which of the iteration's real batches
-            self._trace_state.draws = 0
+            self.start_step()
             with self.repeated_draws(i):
+                # update 1: a lazy D regulariser (applied where update % interval == 0) skips
+                # these extra updates.
                 self.discriminator_step(
-                    real_batches[k], None if label_batches is None else label_batches[k]
+                    real_batches[k],
+                    None if label_batches is None else label_batches[k],
+                    update=tf.constant(1, tf.int64),
                 )
             return (i + 1,)
 
         tf.while_loop(lambda i: i < extra, one_update, (tf.constant(0),))
 
-    def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
+    def compile(self, **kwargs) -> None:
         super().compile(
-            d_optimizer,
-            g_optimizer,
             d_loss_fn=losses.wasserstein_critic_loss,
             g_loss_fn=losses.wasserstein_generator_loss,
             d_output_fn=None,  # the critic's scores are not probabilities
             **kwargs,
         )
 
-    def discriminator_loss(self, real_images, fake_images, real_scores, fake_scores, labels):
-        loss, logs = super().discriminator_loss(
-            real_images, fake_images, real_scores, fake_scores, labels
-        )
+    def discriminator_loss(self, real_scores, fake_scores):
+        loss, logs = super().discriminator_loss(real_scores, fake_scores)
         # The critic's estimate of W(P_r, P_g) (up to the Lipschitz constant): -loss.
         return loss, {**logs, "wasserstein_estimate": -loss}
 
@@ -110,8 +105,10 @@ class WGAN(AdversarialModel):
             weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
 
 
-def build_wgan(config: RunConfig) -> WGAN:
-    warmup = int(config.extra.get("warmup_critic_steps", 0))
+def build_wgan(config: WGANConfig) -> WGAN:
+    warmup = config.warmup_critic_steps
+    if config.clip_value <= 0:
+        raise UsageError(f"--clip_value must be positive, got {config.clip_value}")
     if warmup and warmup <= config.d_steps:
         raise UsageError(
             f"--warmup_critic_steps={warmup} must be 0 (off) or more than "
@@ -122,24 +119,29 @@ def build_wgan(config: RunConfig) -> WGAN:
             "--warmup_critic_steps runs on one device only (tf.distribute cannot aggregate "
             "gradients inside the loop of extra critic updates): drop --strategy or the warm-up"
         )
-    critic_norm = config.extra.get("critic_norm", "batch")
-    given = [f"--critic_norm={critic_norm}"] if critic_norm != "batch" else []
-    refuse_critic_options(config, given)
+    given = [f"--critic_norm={config.critic_norm}"] if config.critic_norm != "batch" else []
+    refuse_dcgan_options(config, given)
     # The paper's critic is DCGAN's, batch norm included; "layer" / "none" are ablations.
-    generator, critic = build_networks(config, discriminator_norm=critic_norm)
+    generator, critic = build_networks(config, discriminator_norm=config.critic_norm)
     model = WGAN(
         generator,
         critic,
-        **core_arguments(config),
-        clip_value=config.extra.get("clip_value", 0.01),
+        **core_arguments(config, generator),
+        clip_value=config.clip_value,
         warmup_critic_steps=warmup,
     )
-    # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3);
-    # rho = 0.99 as in the authors' code (PyTorch's default alpha).
-    rho = config.extra.get("rmsprop_rho", 0.99)
+    # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3).
+    # A lazy regulariser's adjustment (`lazy_adam_settings`) applied to RMSProp's rate and
+    # its decay rho, which plays Adam's beta_2 part.
+    d_rate, _, d_rho = lazy_adam_settings(
+        config.d_learning_rate,
+        0.0,
+        config.rmsprop_rho,
+        config.d_reg_interval if config.r1_gamma else 1,
+    )
     model.compile(
-        d_optimizer=keras.optimizers.RMSprop(config.d_learning_rate, rho=rho),
-        g_optimizer=keras.optimizers.RMSprop(config.g_learning_rate, rho=rho),
+        d_optimizer=keras.optimizers.RMSprop(d_rate, rho=d_rho),
+        g_optimizer=keras.optimizers.RMSprop(config.g_learning_rate, rho=config.rmsprop_rho),
         jit_compile=config.jit_compile,
     )
     return model

@@ -11,6 +11,17 @@ Layout for image size S: the generator starts at s0 x s0 (7 for 28, else 4) and 
 resolution up to S, halving the filters each time; the discriminator mirrors it. At S = 64 with
 `base_filters=128` this is exactly fig. 1: 1x1x100 -> 4x4x1024 -> 8x8x512 -> 16x16x256 ->
 32x32x128 -> 64x64xC.
+
+Initialisation (`init`): "normal" is the paper's, sec. 4 "Details of adversarial training":
+"All weights were initialized from a zero-centered Normal distribution with standard deviation
+0.02". Every convolution and transposed convolution kernel is drawn from N(0, 0.02) and every
+bias is zero. The paper says nothing about batch norm; its scale is drawn from N(1, 0.02) and
+its offset is zero, as in the authors' code (Newmu/dcgan_code, faces/train_uncond_dcgan.py:
+`gain_ifn = inits.Normal(loc=1., scale=0.02)`, `bias_ifn = inits.Constant(c=0.)`) and in the
+PyTorch DCGAN example (pytorch/examples dcgan/main.py `weights_init`), which WGAN's code
+(martinarjovsky/WassersteinGAN main.py) copies. The critic's layer norm option keeps a scale of
+one (no DCGAN code has it). "glorot" is Keras's defaults: glorot_uniform kernels, zero biases,
+batch norm scale one.
 """
 
 from __future__ import annotations
@@ -21,8 +32,11 @@ import keras
 from keras import layers
 
 from gan_tf.errors import UsageError
+from gan_tf.networks.layers import NORMAL_OR_GLOROT, batch_norm_gamma_init, check_init, kernel_init
 
 SUPPORTED_SIZES = (28, 32, 64)
+# "normal": Radford et al. 2016, sec. 4; "glorot": Keras's defaults (see the module docstring).
+INITS = NORMAL_OR_GLOROT
 
 
 def dcgan_layout(image_size: int) -> tuple[int, int]:
@@ -54,11 +68,21 @@ def dcgan_generator(
     base_filters: int | None = None,
     num_classes: int | None = None,
     name: str = "dcgan_generator",
+    *,
+    init: str = "normal",
 ) -> keras.Model:
     """z (latent_dim,) -> image (image_size, image_size, channels) in [-1, 1].
 
     With `num_classes`, a second input (int labels) is one-hot encoded and joined to z.
+
+    Args:
+      init: one of INITS. normal: Radford et al. 2016, sec. 4 (kernels N(0, 0.02), biases
+        zero, batch norm scale N(1, 0.02) as in the authors' code); glorot: Keras's defaults.
+
+    Raises:
+      ValueError (an `InitError`, also a UsageError): unknown init.
     """
+    check_init("dcgan_generator", init, INITS)
     start, num_up = dcgan_layout(image_size)
     base = base_filters or default_base_filters(image_size)
     z = keras.Input((latent_dim,), name="z")
@@ -70,18 +94,35 @@ def dcgan_generator(
         h = layers.Concatenate()([z, layers.CategoryEncoding(num_classes, "one_hot")(labels)])
     h = layers.Reshape((1, 1, h.shape[-1]))(h)
     # Projection of z to s0 x s0 x (base * 2^(num_up-1)), as a convolution (no dense layer).
-    h = layers.Conv2DTranspose(base * 2 ** (num_up - 1), start, padding="valid", use_bias=False)(h)
-    h = layers.BatchNormalization()(h)
+    h = layers.Conv2DTranspose(
+        base * 2 ** (num_up - 1),
+        start,
+        padding="valid",
+        use_bias=False,
+        kernel_initializer=kernel_init(init),
+    )(h)
+    h = layers.BatchNormalization(gamma_initializer=batch_norm_gamma_init(init))(h)
     h = layers.ReLU()(h)
     for i in range(num_up - 1, 0, -1):
         h = layers.Conv2DTranspose(
-            base * 2 ** (i - 1), 4, strides=2, padding="same", use_bias=False
+            base * 2 ** (i - 1),
+            4,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=kernel_init(init),
         )(h)
-        h = layers.BatchNormalization()(h)
+        h = layers.BatchNormalization(gamma_initializer=batch_norm_gamma_init(init))(h)
         h = layers.ReLU()(h)
-    # Output layer: no batch norm, tanh.
+    # Output layer: no batch norm, tanh; its bias starts at zero.
     images = layers.Conv2DTranspose(
-        channels, 4, strides=2, padding="same", activation="tanh", name="image"
+        channels,
+        4,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=kernel_init(init),
+        name="image",
     )(h)
     return keras.Model(inputs if num_classes else z, images, name=name)
 
@@ -94,6 +135,8 @@ def dcgan_discriminator(
     normalization: str = "batch",
     use_bias: bool = True,
     name: str = "dcgan_discriminator",
+    *,
+    init: str = "normal",
 ) -> keras.Model:
     """image -> one logit per image (no sigmoid), strided convolutions only.
 
@@ -103,7 +146,14 @@ def dcgan_discriminator(
         replacement they recommend.
       use_bias: False removes the biases of every layer of the critic.
       num_classes: join one-hot label maps to the input image as extra channels.
+      init: one of INITS. normal: Radford et al. 2016, sec. 4 (kernels N(0, 0.02), biases
+        zero, batch norm scale N(1, 0.02) as in the authors' code; layer norm scale one);
+        glorot: Keras's defaults.
+
+    Raises:
+      ValueError (an `InitError`, also a UsageError): unknown init.
     """
+    check_init("dcgan_discriminator", init, INITS)
     start, num_down = dcgan_layout(image_size)
     base = base_filters or default_base_filters(image_size)
     images = keras.Input((image_size, image_size, channels), name="image")
@@ -114,19 +164,28 @@ def dcgan_discriminator(
         inputs.append(labels)
         h = layers.Concatenate()([h, _label_maps(labels, num_classes, image_size)])
     for i in range(num_down):
-        h = layers.Conv2D(base * 2**i, 4, strides=2, padding="same", use_bias=use_bias)(h)
+        h = layers.Conv2D(
+            base * 2**i,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=use_bias,
+            kernel_initializer=kernel_init(init),
+        )(h)
         if i > 0:  # no normalisation on the discriminator input layer
-            h = _normalization(normalization)(h)
+            h = _normalization(normalization, init)(h)
         h = layers.LeakyReLU(0.2)(h)
     # Final convolution over the whole s0 x s0 map gives one score (no dense layer).
-    h = layers.Conv2D(1, start, padding="valid", use_bias=use_bias)(h)
+    h = layers.Conv2D(
+        1, start, padding="valid", use_bias=use_bias, kernel_initializer=kernel_init(init)
+    )(h)
     logits = layers.Flatten(name="logit")(h)
     return keras.Model(inputs if num_classes else images, logits, name=name)
 
 
-def _normalization(kind: str) -> layers.Layer:
+def _normalization(kind: str, init: str) -> layers.Layer:
     if kind == "batch":
-        return layers.BatchNormalization()
+        return layers.BatchNormalization(gamma_initializer=batch_norm_gamma_init(init))
     if kind == "layer":
         # Normalise each sample over (H, W, C), as Gulrajani et al. 2017 do in the critic.
         return layers.LayerNormalization(axis=(1, 2, 3))

@@ -6,6 +6,7 @@ graph, so the models stay serializable and compile under XLA.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -13,13 +14,36 @@ import keras
 
 from gan_tf.errors import UsageError
 
-# pix2pix (Isola et al. 2017, sec. 6.2) and CycleGAN (Zhu et al. 2017, sec. 7.1) draw all
-# weights from N(0, 0.02).
+# DCGAN (Radford et al. 2016, sec. 4), pix2pix (Isola et al. 2017, sec. 6.2) and CycleGAN
+# (Zhu et al. 2017, sec. 7.1) draw all weights from N(0, 0.02).
 INIT_STDDEV = 0.02
+# The papers are silent on batch norm's scale; the authors' code draws it from N(1, 0.02) with a
+# zero offset: Newmu/dcgan_code faces/train_uncond_dcgan.py (`gain_ifn = inits.Normal(loc=1.,
+# scale=0.02)`, `bias_ifn = inits.Constant(c=0.)`), phillipi/pix2pix train.lua (`weights_init`)
+# and junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py (`init_weights`).
+BATCH_NORM_GAMMA_MEAN = 1.0
+
+# `init` values of the builders: "normal" is the papers' N(0, 0.02) above; "glorot" is Keras's
+# defaults (glorot_uniform kernels, zero biases, batch norm scale one); "pytorch" is PyTorch's
+# default for Conv2d / ConvTranspose2d / Linear, which the StarGAN code keeps (see
+# `pytorch_kernel_init`).
+NORMAL_OR_GLOROT = ("normal", "glorot")
+PYTORCH_OR_GLOROT = ("pytorch", "glorot")
 
 # PyTorch's defaults, which the reference implementations use (Keras defaults to 1e-3 / 0.99).
 NORM_EPSILON = 1e-5
 BATCH_NORM_MOMENTUM = 0.9
+
+
+class InitError(UsageError, ValueError):
+    """An `init` a builder does not know. A ValueError, and a UsageError so the command line
+    prints it as one line."""
+
+
+def check_init(builder: str, init: str, choices: Sequence[str]) -> None:
+    """Raise InitError naming the builder when `init` is not one of `choices`."""
+    if init not in choices:
+        raise InitError(f"{builder}: init={init!r} is unknown: use one of {', '.join(choices)}")
 
 
 @keras.saving.register_keras_serializable(package="gan_tf")
@@ -81,8 +105,13 @@ class DomainModulation(keras.layers.Layer):
         initializer = (
             keras.initializers.RandomNormal(stddev=self.stddev) if self.stddev else "zeros"
         )
-        self.gamma = keras.layers.Dense(channels, use_bias=False, kernel_initializer=initializer)
-        self.beta = keras.layers.Dense(channels, use_bias=False, kernel_initializer=initializer)
+        # A copy each: one unseeded instance would give the scale and the shift equal weights.
+        self.gamma = keras.layers.Dense(
+            channels, use_bias=False, kernel_initializer=fresh_initializer(initializer)
+        )
+        self.beta = keras.layers.Dense(
+            channels, use_bias=False, kernel_initializer=fresh_initializer(initializer)
+        )
         self.gamma.build(input_shape[1])
         self.beta.build(input_shape[1])
 
@@ -101,8 +130,50 @@ class DomainModulation(keras.layers.Layer):
 
 
 def normal_init() -> keras.initializers.Initializer:
-    """N(0, 0.02) kernel initializer of pix2pix / CycleGAN (seeded by Keras' global seed)."""
+    """N(0, 0.02) kernel initializer of DCGAN / pix2pix / CycleGAN (seeded by Keras' global
+    seed). A new one per layer: one instance called twice gives the same values."""
     return keras.initializers.RandomNormal(mean=0.0, stddev=INIT_STDDEV)
+
+
+def kernel_init(init: str) -> keras.initializers.Initializer | str:
+    """Kernel initializer for `init`: "normal" N(0, 0.02), "glorot" Keras's glorot_uniform,
+    "pytorch" PyTorch's default (`pytorch_kernel_init`). Call once per layer."""
+    if init == "normal":
+        return normal_init()
+    if init == "glorot":
+        return "glorot_uniform"
+    if init == "pytorch":
+        return pytorch_kernel_init()
+    raise InitError(f"init={init!r} is unknown: use normal, glorot or pytorch")
+
+
+def batch_norm_gamma_init(init: str) -> keras.initializers.Initializer | str:
+    """Batch norm scale initializer: N(1, 0.02) for "normal" (the authors' code, see
+    BATCH_NORM_GAMMA_MEAN), one otherwise (Keras's and PyTorch's default). Only batch norm:
+    instance and layer norm keep a scale of one (junyanz's instance norm has no scale at all,
+    affine=False, which a scale of one equals at the start)."""
+    if init == "normal":
+        return keras.initializers.RandomNormal(mean=BATCH_NORM_GAMMA_MEAN, stddev=INIT_STDDEV)
+    return "ones"
+
+
+def pytorch_kernel_init() -> keras.initializers.Initializer:
+    """PyTorch's default weight init of Conv2d, ConvTranspose2d and Linear:
+    kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (torch.nn.modules.conv
+    `reset_parameters`). VarianceScaling(1/3, fan_in, uniform) has the limit sqrt(3 * (1/3) /
+    fan_in). Keras's fan_in of a kernel is the product of all but its last axis: kh * kw * in
+    for Conv2D (kh, kw, in, out), kh * kw * filters for Conv2DTranspose (kh, kw, filters, in),
+    the same as PyTorch's, which reads dimension 1 of a transposed conv's (in, out, kh, kw)."""
+    return keras.initializers.VarianceScaling(
+        scale=1.0 / 3.0, mode="fan_in", distribution="uniform"
+    )
+
+
+def pytorch_bias_init(fan_in: int) -> keras.initializers.Initializer:
+    """PyTorch's default bias init of a layer whose kernel has `fan_in`:
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    bound = 1.0 / math.sqrt(fan_in)
+    return keras.initializers.RandomUniform(minval=-bound, maxval=bound)
 
 
 def instance_norm(name: str | None = None) -> keras.layers.Layer:
@@ -114,11 +185,28 @@ def instance_norm(name: str | None = None) -> keras.layers.Layer:
     return keras.layers.GroupNormalization(groups=-1, epsilon=NORM_EPSILON, name=name)
 
 
-def batch_norm(name: str | None = None) -> keras.layers.Layer:
+def batch_norm(
+    name: str | None = None, gamma_initializer: keras.initializers.Initializer | str = "ones"
+) -> keras.layers.Layer:
     """BatchNormalization with PyTorch's epsilon and momentum, as the reference code uses."""
     return keras.layers.BatchNormalization(
-        momentum=BATCH_NORM_MOMENTUM, epsilon=NORM_EPSILON, name=name
+        momentum=BATCH_NORM_MOMENTUM,
+        epsilon=NORM_EPSILON,
+        gamma_initializer=gamma_initializer,
+        name=name,
     )
+
+
+def fresh_initializer(
+    initializer: keras.initializers.Initializer | str,
+) -> keras.initializers.Initializer | str:
+    """A new initializer of the same kind and settings. An unseeded Keras initializer draws
+    the same values at every call, so two layers of one shape sharing an instance would start
+    equal; a copy made from its config draws anew (a seeded one keeps its seed). Names such
+    as "glorot_uniform" are already made anew for each layer."""
+    if isinstance(initializer, keras.initializers.Initializer):
+        return initializer.__class__.from_config(initializer.get_config())
+    return initializer
 
 
 def residual_block(
@@ -138,6 +226,8 @@ def residual_block(
     Args:
         x: NHWC tensor with `filters` channels.
         padding: "reflect" (CycleGAN) or "zero" (StarGAN).
+        kernel_initializer: the kind of init of both convs; each conv gets its own copy, so
+            the two start from independent draws (see `fresh_initializer`).
     """
     if padding not in ("reflect", "zero"):
         raise ValueError(f"padding must be 'reflect' or 'zero', not {padding!r}")
@@ -154,7 +244,7 @@ def residual_block(
             3,
             padding=conv_padding,
             use_bias=False,
-            kernel_initializer=kernel_initializer,
+            kernel_initializer=fresh_initializer(kernel_initializer),
             name=f"{name}_conv{i}",
         )(x)
         x = instance_norm(name=f"{name}_norm{i}")(x)

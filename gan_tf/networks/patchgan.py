@@ -8,7 +8,15 @@ from collections.abc import Iterable, Sequence
 import keras
 
 from gan_tf.errors import UsageError
-from gan_tf.networks.layers import batch_norm, check_positive_ints, instance_norm, normal_init
+from gan_tf.networks.layers import (
+    NORMAL_OR_GLOROT,
+    batch_norm,
+    batch_norm_gamma_init,
+    check_init,
+    check_positive_ints,
+    instance_norm,
+    kernel_init,
+)
 
 # Receptive field -> number of 4x4 stride-2 convolutions (appendix 6.1.2). Each is followed
 # by one 4x4 stride-1 conv and the 4x4 stride-1 output conv; 1 is the 1x1 "PixelGAN".
@@ -17,6 +25,11 @@ VALID_RECEPTIVE_FIELDS = (1, *sorted(_STRIDED_CONVS))
 NORMS = ("batch", "instance", "none")
 # Filters are capped at 8 * base_filters (C512 at base 64), as in the 286 ImageGAN.
 _MAX_FILTER_MULTIPLIER = 8
+# "normal": Isola et al. 2017, sec. 6.2, and Zhu et al. 2017, sec. 7.1: weights from N(0, 0.02);
+# batch norm scale N(1, 0.02) as in the authors' code (phillipi/pix2pix train.lua
+# `weights_init`, junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py `init_weights`);
+# instance norm scale one. "glorot": Keras's defaults.
+INITS = NORMAL_OR_GLOROT
 
 
 def _layer_plan(receptive_field: int, base_filters: int) -> list[tuple[int, int, int, bool]]:
@@ -49,6 +62,8 @@ def patch_discriminator(
     norm: str = "batch",
     conditional_channels: int = 0,
     name: str = "patch_discriminator",
+    *,
+    init: str = "normal",
 ) -> keras.Model:
     """PatchGAN discriminator of Isola et al. 2017, appendix 6.1.2 (and sec. 4.4, Table 3).
 
@@ -70,6 +85,9 @@ def patch_discriminator(
             "none".
         conditional_channels: when > 0, a conditional discriminator D(x, y) (sec. 2.2): the
             model takes [condition, image] and concatenates them on channels.
+        init: one of INITS. normal: Isola et al. 2017, sec. 6.2 / Zhu et al. 2017, sec. 7.1
+            (kernels N(0, 0.02), biases zero; batch norm scale N(1, 0.02) as in the authors'
+            code, instance norm scale one); glorot: Keras's defaults.
 
     Returns:
         A model mapping (batch, image_size, image_size, in_channels) -- or
@@ -77,8 +95,10 @@ def patch_discriminator(
 
     Raises:
         UsageError: unknown receptive_field or norm, or an image too small for the layers.
+        ValueError (an `InitError`, also a UsageError): unknown init.
     """
     builder = "patch_discriminator"
+    check_init(builder, init, INITS)
     check_positive_ints(
         builder, image_size=image_size, in_channels=in_channels, base_filters=base_filters
     )
@@ -126,14 +146,15 @@ def patch_discriminator(
             strides=stride,
             padding="valid",
             use_bias=not use_norm,
-            kernel_initializer=normal_init(),
+            kernel_initializer=kernel_init(init),
             name=f"{prefix}_conv",
         )(x)
         if is_output:
             break
-        if use_norm:
-            make_norm = batch_norm if norm == "batch" else instance_norm
-            x = make_norm(name=f"{prefix}_{norm}_norm")(x)
+        if use_norm and norm == "batch":
+            x = batch_norm(f"{prefix}_batch_norm", batch_norm_gamma_init(init))(x)
+        elif use_norm:
+            x = instance_norm(name=f"{prefix}_instance_norm")(x)
         x = keras.layers.LeakyReLU(negative_slope=0.2, name=f"{prefix}_lrelu")(x)
 
     return keras.Model(inputs, x, name=name)

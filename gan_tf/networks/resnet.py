@@ -7,12 +7,20 @@ import keras
 
 from gan_tf.errors import UsageError
 from gan_tf.networks.layers import (
+    NORMAL_OR_GLOROT,
     ReflectionPad2D,
+    check_init,
     check_positive_ints,
     instance_norm,
-    normal_init,
+    kernel_init,
     residual_block,
 )
+
+# "normal": Zhu et al. 2017, sec. 7.1 ("Weights are initialized from a Gaussian distribution
+# N(0, 0.02)"), as in the authors' code (junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py
+# `init_weights`, init_type="normal", init_gain=0.02). There instance norm has no scale
+# (affine=False); here its scale starts at one, the same function. "glorot": Keras's defaults.
+INITS = NORMAL_OR_GLOROT
 
 
 def default_num_residual_blocks(image_size: int) -> int:
@@ -27,6 +35,8 @@ def resnet_generator(
     base_filters: int = 64,
     num_residual_blocks: int | None = None,
     name: str = "resnet_generator",
+    *,
+    init: str = "normal",
 ) -> keras.Model:
     """The CycleGAN generator of Zhu et al. 2017, appendix 7.2 (Johnson et al. 2016's network).
 
@@ -45,6 +55,8 @@ def resnet_generator(
         channels: channels of both the input and the output image.
         num_residual_blocks: n; None picks the paper's choice, see
             `default_num_residual_blocks` (6 below 256 px, 9 from 256 px).
+        init: one of INITS. normal: Zhu et al. 2017, sec. 7.1 (kernels N(0, 0.02), biases
+            zero, instance norm scale one); glorot: Keras's defaults.
 
     Returns:
         A model mapping (batch, image_size, image_size, channels) images to images of the
@@ -52,8 +64,10 @@ def resnet_generator(
 
     Raises:
         UsageError: unsupported image_size or non-positive arguments.
+        ValueError (an `InitError`, also a UsageError): unknown init.
     """
     builder = "resnet_generator"
+    check_init(builder, init, INITS)
     check_positive_ints(
         builder, image_size=image_size, channels=channels, base_filters=base_filters
     )
@@ -77,7 +91,7 @@ def resnet_generator(
             strides=stride,
             padding="valid",
             use_bias=False,
-            kernel_initializer=normal_init(),
+            kernel_initializer=kernel_init(init),
             name=f"{prefix}_conv",
         )(x)
         x = instance_norm(name=f"{prefix}_norm")(x)
@@ -95,7 +109,7 @@ def resnet_generator(
             base_filters * 4,
             padding="reflect",
             name=f"res{block + 1}",
-            kernel_initializer=normal_init(),
+            kernel_initializer=kernel_init(init),
         )
 
     for i, multiplier in enumerate((2, 1), start=1):
@@ -105,13 +119,13 @@ def resnet_generator(
             strides=2,
             padding="same",  # output exactly twice the input, like output_padding=1
             use_bias=False,
-            kernel_initializer=normal_init(),
+            kernel_initializer=kernel_init(init),
             name=f"u{i}_deconv",
         )(x)
         x = instance_norm(name=f"u{i}_norm")(x)
         x = keras.layers.ReLU(name=f"u{i}_relu")(x)
 
     x = ReflectionPad2D(3, name="out_pad")(x)
-    x = keras.layers.Conv2D(channels, 7, kernel_initializer=normal_init(), name="out_conv")(x)
+    x = keras.layers.Conv2D(channels, 7, kernel_initializer=kernel_init(init), name="out_conv")(x)
     output = keras.layers.Activation("tanh", name="out_tanh")(x)
     return keras.Model(image, output, name=name)

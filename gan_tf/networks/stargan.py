@@ -1,6 +1,16 @@
 """StarGAN generator and discriminator (Choi et al. 2018, "StarGAN: Unified Generative
 Adversarial Networks for Multi-Domain Image-to-Image Translation", sec. 3 and appendix,
-Tables 4 and 5)."""
+Tables 4 and 5).
+
+Initialisation (`init`): the paper does not give one, and the authors' code (yunjey/stargan
+model.py, solver.py) sets none, so its layers keep PyTorch's defaults: Conv2d and
+ConvTranspose2d weights from kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+biases (only the discriminator's hidden convs have one) from the same range, instance norm
+(affine=True) scale one and offset zero. "pytorch" (default) reproduces that
+(`pytorch_kernel_init`, `pytorch_bias_init`); "glorot" is Keras's defaults (glorot_uniform
+kernels, zero biases), what gan_tf used before. The `DomainModulation` ablation layers keep
+their own start (`modulation_stddev`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +18,14 @@ import keras
 
 from gan_tf.errors import UsageError
 from gan_tf.networks.layers import (
+    PYTORCH_OR_GLOROT,
     DomainModulation,
+    check_init,
     check_positive_ints,
     count_halvings,
     instance_norm,
+    kernel_init,
+    pytorch_bias_init,
     residual_block,
 )
 
@@ -21,6 +35,9 @@ PAPER_DISCRIMINATOR_LAYERS = 6
 # to the image) or "input_and_norms" (also a domain-dependent scale and shift after each
 # down- and up-sampling instance norm: an ablation, see `stargan_generator`).
 DOMAIN_CONDITIONING = ("input", "input_and_norms")
+# "pytorch": the authors' code's (PyTorch's default) init; "glorot": Keras's defaults. See the
+# module docstring.
+INITS = PYTORCH_OR_GLOROT
 
 
 def check_domain_conditioning(domain_conditioning: str, modulation_stddev: float = 0.0) -> None:
@@ -50,6 +67,8 @@ def stargan_generator(
     domain_conditioning: str = "input",
     modulation_stddev: float = 0.0,
     name: str = "stargan_generator",
+    *,
+    init: str = "pytorch",
 ) -> keras.Model:
     """The StarGAN generator, Choi et al. 2018, appendix Table 4.
 
@@ -76,6 +95,9 @@ def stargan_generator(
         modulation_stddev: with "input_and_norms", the standard deviation of the scale and
             shift weights at the start (0: zero, the network starts as the paper's; > 0:
             each domain starts with its own random scale and shift, see `DomainModulation`).
+        init: one of INITS. pytorch: the authors' code (yunjey/stargan model.py keeps
+            PyTorch's default U(-1/sqrt(fan_in), 1/sqrt(fan_in)) kernels; the generator has no
+            biases); glorot: Keras's glorot_uniform.
 
     Returns:
         A model mapping [image (batch, size, size, channels), domain (batch, num_domains)]
@@ -84,8 +106,10 @@ def stargan_generator(
     Raises:
         UsageError: image_size not a multiple of 4, non-positive arguments, an unknown
             domain_conditioning or a modulation_stddev it does not use.
+        ValueError (an `InitError`, also a UsageError): unknown init.
     """
     builder = "stargan_generator"
+    check_init(builder, init, INITS)
     check_positive_ints(
         builder,
         image_size=image_size,
@@ -124,19 +148,37 @@ def stargan_generator(
     # Convs have no bias (the authors' code): instance norm's offset follows each one.
     x = conv_norm_relu(
         x,
-        keras.layers.Conv2D(base_filters, 7, padding="same", use_bias=False, name="c1_conv"),
+        keras.layers.Conv2D(
+            base_filters,
+            7,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=kernel_init(init),
+            name="c1_conv",
+        ),
         "c1",
     )
     for i, multiplier in enumerate((2, 4), start=1):
         # Explicit pad 1 then 4x4 stride 2: Table 4's "P1" (Keras "same" would pad 1 + 2).
         x = keras.layers.ZeroPadding2D(1, name=f"down{i}_pad")(x)
         conv = keras.layers.Conv2D(
-            base_filters * multiplier, 4, strides=2, use_bias=False, name=f"down{i}_conv"
+            base_filters * multiplier,
+            4,
+            strides=2,
+            use_bias=False,
+            kernel_initializer=kernel_init(init),
+            name=f"down{i}_conv",
         )
         x = conv_norm_relu(x, conv, f"down{i}")
 
     for block in range(int(num_residual_blocks)):
-        x = residual_block(x, base_filters * 4, padding="zero", name=f"res{block + 1}")
+        x = residual_block(
+            x,
+            base_filters * 4,
+            padding="zero",
+            name=f"res{block + 1}",
+            kernel_initializer=kernel_init(init),
+        )
 
     for i, multiplier in enumerate((2, 1), start=1):
         # 4x4, stride 2, "same" = PyTorch padding 1: the output is exactly twice the input.
@@ -146,11 +188,19 @@ def stargan_generator(
             strides=2,
             padding="same",
             use_bias=False,
+            kernel_initializer=kernel_init(init),
             name=f"up{i}_deconv",
         )
         x = conv_norm_relu(x, deconv, f"up{i}")
 
-    x = keras.layers.Conv2D(channels, 7, padding="same", use_bias=False, name="out_conv")(x)
+    x = keras.layers.Conv2D(
+        channels,
+        7,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=kernel_init(init),
+        name="out_conv",
+    )(x)
     output = keras.layers.Activation("tanh", name="out_tanh")(x)
     return keras.Model([image, domain], output, name=name)
 
@@ -173,6 +223,8 @@ def stargan_discriminator(
     base_filters: int = 64,
     num_layers: int | None = None,
     name: str = "stargan_discriminator",
+    *,
+    init: str = "pytorch",
 ) -> keras.Model:
     """The StarGAN discriminator, Choi et al. 2018, appendix Table 5 (a PatchGAN with an
     auxiliary domain classifier, sec. 3).
@@ -189,6 +241,9 @@ def stargan_discriminator(
             adapts to the image: 6 as in the paper when the image allows (128 px -> 2x2
             final map), otherwise the largest L keeping a final map of at least 2x2
             (32 px -> 4, 64 px -> 5).
+        init: one of INITS. pytorch: the authors' code (yunjey/stargan model.py keeps
+            PyTorch's defaults: kernels and the hidden convs' biases from
+            U(-1/sqrt(fan_in), 1/sqrt(fan_in))); glorot: Keras's defaults (zero biases).
 
     Returns:
         A model mapping (batch, size, size, channels) images to two outputs:
@@ -197,8 +252,10 @@ def stargan_discriminator(
     Raises:
         UsageError: num_layers would shrink the map below 1x1 (or to a fractional size), an
             image that allows no layer (odd or < 4), or non-positive arguments.
+        ValueError (an `InitError`, also a UsageError): unknown init.
     """
     builder = "stargan_discriminator"
+    check_init(builder, init, INITS)
     check_positive_ints(
         builder,
         image_size=image_size,
@@ -227,12 +284,31 @@ def stargan_discriminator(
 
     image = keras.Input(shape=(image_size, image_size, channels), name="image")
     x = image
+    in_channels = channels
     for i in range(num_layers):
+        filters = base_filters * 2**i
         x = keras.layers.ZeroPadding2D(1, name=f"c{i + 1}_pad")(x)
-        x = keras.layers.Conv2D(base_filters * 2**i, 4, strides=2, name=f"c{i + 1}_conv")(x)
+        x = keras.layers.Conv2D(
+            filters,
+            4,
+            strides=2,
+            kernel_initializer=kernel_init(init),
+            # PyTorch draws a bias from the range of its layer's kernel: fan_in = 4 * 4 * in.
+            bias_initializer=pytorch_bias_init(16 * in_channels) if init == "pytorch" else "zeros",
+            name=f"c{i + 1}_conv",
+        )(x)
         x = keras.layers.LeakyReLU(negative_slope=0.01, name=f"c{i + 1}_lrelu")(x)
+        in_channels = filters
 
-    src = keras.layers.Conv2D(1, 3, padding="same", use_bias=False, name="src")(x)
-    cls = keras.layers.Conv2D(num_domains, final_size, use_bias=False, name="cls_conv")(x)
+    src = keras.layers.Conv2D(
+        1, 3, padding="same", use_bias=False, kernel_initializer=kernel_init(init), name="src"
+    )(x)
+    cls = keras.layers.Conv2D(
+        num_domains,
+        final_size,
+        use_bias=False,
+        kernel_initializer=kernel_init(init),
+        name="cls_conv",
+    )(x)
     cls = keras.layers.Reshape((num_domains,), name="cls")(cls)
     return keras.Model(image, [src, cls], name=name)

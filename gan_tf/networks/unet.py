@@ -6,12 +6,25 @@ from __future__ import annotations
 import keras
 
 from gan_tf.errors import UsageError
-from gan_tf.networks.layers import batch_norm, check_positive_ints, count_halvings, normal_init
+from gan_tf.networks.layers import (
+    NORMAL_OR_GLOROT,
+    batch_norm,
+    batch_norm_gamma_init,
+    check_init,
+    check_positive_ints,
+    count_halvings,
+    kernel_init,
+)
 
 # Appendix 6.1.1: dropout (rate 0.5) only in the first three decoder blocks ("CD512").
 DROPOUT_RATE = 0.5
 NUM_DROPOUT_BLOCKS = 3
 MIN_LEVELS = 2  # at least one skip connection
+# "normal": Isola et al. 2017, sec. 6.2 ("Weights were initialized from a Gaussian distribution
+# with mean 0 and standard deviation 0.02"), batch norm scale N(1, 0.02) as in the authors' code
+# (phillipi/pix2pix train.lua and junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py, both
+# `weights_init` / `init_weights`); "glorot": Keras's defaults.
+INITS = NORMAL_OR_GLOROT
 
 
 def _sizes_hint() -> str:
@@ -29,6 +42,8 @@ def unet_generator(
     max_filters: int = 512,
     num_levels: int | None = None,
     name: str = "unet_generator",
+    *,
+    init: str = "normal",
 ) -> keras.Model:
     """The pix2pix U-Net generator, Isola et al. 2017, appendix 6.1.1 ("U-Net decoder").
 
@@ -54,6 +69,9 @@ def unet_generator(
             image_size allows exactly, i.e. log2(image_size) for a power of two (256 -> 8,
             32 -> 5, bottleneck 1x1) and 2 for 28 (bottleneck 7x7). Must be >= 2 with
             image_size divisible by 2**num_levels.
+        init: one of INITS. normal: Isola et al. 2017, sec. 6.2 (kernels N(0, 0.02), biases
+            zero; batch norm scale N(1, 0.02) as in the authors' code); glorot: Keras's
+            defaults (glorot_uniform kernels, batch norm scale one).
 
     Returns:
         A functional model mapping (batch, image_size, image_size, in_channels) images in
@@ -61,8 +79,10 @@ def unet_generator(
 
     Raises:
         UsageError: unsupported image_size / num_levels or non-positive sizes.
+        ValueError (an `InitError`, also a UsageError): unknown init.
     """
     builder = "unet_generator"
+    check_init(builder, init, INITS)
     check_positive_ints(
         builder,
         image_size=image_size,
@@ -103,11 +123,11 @@ def unet_generator(
             strides=2,
             padding="same",
             use_bias=not normalized,  # BatchNorm's offset replaces the bias
-            kernel_initializer=normal_init(),
+            kernel_initializer=kernel_init(init),
             name=f"{prefix}_conv",
         )(x)
         if normalized:
-            x = batch_norm(name=f"{prefix}_bn")(x)
+            x = batch_norm(f"{prefix}_bn", batch_norm_gamma_init(init))(x)
         x = keras.layers.LeakyReLU(negative_slope=0.2, name=f"{prefix}_lrelu")(x)
         skips.append(x)
 
@@ -122,10 +142,10 @@ def unet_generator(
             strides=2,
             padding="same",
             use_bias=False,
-            kernel_initializer=normal_init(),
+            kernel_initializer=kernel_init(init),
             name=f"{prefix}_deconv",
         )(x)
-        x = batch_norm(name=f"{prefix}_bn")(x)
+        x = batch_norm(f"{prefix}_bn", batch_norm_gamma_init(init))(x)
         if block < NUM_DROPOUT_BLOCKS:
             x = keras.layers.Dropout(DROPOUT_RATE, name=f"{prefix}_dropout")(x)
         x = keras.layers.ReLU(name=f"{prefix}_relu")(x)
@@ -136,7 +156,7 @@ def unet_generator(
         4,
         strides=2,
         padding="same",
-        kernel_initializer=normal_init(),
+        kernel_initializer=kernel_init(init),
         name="out_deconv",
     )(x)
     output = keras.layers.Activation("tanh", name="out_tanh")(x)

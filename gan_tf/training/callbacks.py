@@ -99,9 +99,16 @@ class SampleGrids(GlobalStepCallback):
     """Every `every` steps: a grid from fixed noise, as a PNG under samples/ and in TensorBoard."""
 
     def __init__(
-        self, start_step: int, every: int, writer, workdir: str | pathlib.Path, seed: int = 0
+        self,
+        start_step: int,
+        every: int,
+        writer,
+        workdir: str | pathlib.Path,
+        seed: int = 0,
+        raw_generator: bool = False,
     ) -> None:
         super().__init__(start_step, every)
+        self.raw_generator = raw_generator  # G itself rather than its EMA
         self.writer = writer
         self.samples_dir = pathlib.Path(workdir) / "samples"
         self.seed = seed
@@ -121,7 +128,7 @@ class SampleGrids(GlobalStepCallback):
             grid = self.model.sample_grid()
         else:
             z, labels, rows = fixed_inputs(self.model, seed=self.seed)
-            grid = sample_grid(self.model, z, labels, rows)
+            grid = sample_grid(self.model, z, labels, rows, self.raw_generator)
         with self.writer.as_default(step=step):
             tf.summary.image("samples", grid[None], step=step)
         self.last_path = save_png(self.path(step), grid)

@@ -92,10 +92,10 @@ def load_run(workdir: str | pathlib.Path, checkpoint: str | None = None):
     Used by ``gan_tf.generate`` and ``gan_tf.evaluate``. Raises a UsageError when the workdir
     holds no run, no checkpoint, or not the given one.
     """
-    from gan_tf.config import RunConfig
+    from gan_tf import configs
     from gan_tf.models.zoo import build_model
 
-    config = RunConfig.load(workdir)
+    config = configs.load(workdir)
     if config is None:
         raise UsageError(f"{workdir} holds no run (no run.json): pass a training --workdir")
     model = build_model(config)

@@ -25,22 +25,11 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from gan_tf.config import RunConfig
+from gan_tf.configs.base import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.training import callbacks as cb
 from gan_tf.training import distribute
 from gan_tf.training.checkpoints import CHECKPOINT_DIR, checkpoint_manager, restore_latest
-
-# Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
-ARCHITECTURE_FIELDS = (
-    "variant",
-    "architecture",
-    "image_size",
-    "channels",
-    "num_classes",
-    "latent_dim",
-    "base_filters",
-)
 
 
 @dataclasses.dataclass
@@ -55,7 +44,9 @@ class TrainResult:
 
 def check_workdir(workdir: pathlib.Path, config: RunConfig) -> None:
     """Refuses a workdir holding a run whose networks differ from those of `config`."""
-    saved = RunConfig.load(workdir)
+    from gan_tf import configs
+
+    saved = configs.load(workdir)
     if saved is None:
         return
     if saved.variant != config.variant:
@@ -63,7 +54,9 @@ def check_workdir(workdir: pathlib.Path, config: RunConfig) -> None:
             f"workdir {workdir} holds a run of variant {saved.variant!r}, not "
             f"{config.variant!r}: choose another --workdir"
         )
-    differing = [f for f in ARCHITECTURE_FIELDS if getattr(saved, f) != getattr(config, f)]
+    # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
+    fields = type(config).ARCHITECTURE_FIELDS
+    differing = [f for f in fields if getattr(saved, f) != getattr(config, f)]
     if differing:
         details = ", ".join(f"{f}={getattr(saved, f)!r}" for f in differing)
         raise UsageError(
@@ -140,7 +133,14 @@ def _train(
     # Resume (every worker from the workdir's checkpoints).
     start_step = restore_latest(manager, tf.train.latest_checkpoint(str(workdir / CHECKPOINT_DIR)))
     writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
-    samples = cb.SampleGrids(start_step, config.sample_every, writer, output_dir, seed=config.seed)
+    samples = cb.SampleGrids(
+        start_step,
+        config.sample_every,
+        writer,
+        output_dir,
+        seed=config.seed,
+        raw_generator=getattr(config, "raw_generator", False),  # noise-to-image configs only
+    )
     samples.set_model(model)
     if start_step >= config.train_steps:
         logging.info(

@@ -28,16 +28,23 @@ def fixed_inputs(
 
 
 def generate_images(
-    model, z: tf.Tensor, labels: tf.Tensor | None = None, batch_size: int = 256
+    model,
+    z: tf.Tensor,
+    labels: tf.Tensor | None = None,
+    batch_size: int = 256,
+    raw_generator: bool = False,
 ) -> np.ndarray:
-    """G(z) in inference mode (batch norm uses its moving statistics), in batches."""
+    """G(z) in inference mode (batch norm uses its moving statistics), in batches; the EMA
+    generator when the model has one, unless `raw_generator`."""
     outputs = []
     for start in range(0, int(z.shape[0]), batch_size):
         zb = z[start : start + batch_size]
         lb = None if labels is None else labels[start : start + batch_size]
-        outputs.append(np.asarray(model.generate(zb, lb, training=False)))
+        outputs.append(np.asarray(model.generate(zb, lb, training=False, ema=not raw_generator)))
     return np.concatenate(outputs)
 
 
-def sample_grid(model, z: tf.Tensor, labels: tf.Tensor | None, rows: int) -> np.ndarray:
-    return image_grid(generate_images(model, z, labels), rows=rows)
+def sample_grid(
+    model, z: tf.Tensor, labels: tf.Tensor | None, rows: int, raw_generator: bool = False
+) -> np.ndarray:
+    return image_grid(generate_images(model, z, labels, raw_generator=raw_generator), rows=rows)

@@ -1,6 +1,7 @@
 """The results table: flags, a run's row from its files, the Markdown it renders."""
 
 import json
+import pathlib
 
 import pytest
 from absl import app
@@ -105,3 +106,49 @@ def test_an_evaluated_checkpoint_is_not_evaluated_again(tmp_path):
     assert results_table.already_evaluated(with_is, workdir)
     (workdir / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-6000"\n')
     assert not results_table.already_evaluated(settings, workdir)
+
+
+@pytest.mark.parametrize("variant", results_table.VARIANTS)
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_every_training_command_parses_for_its_variant(variant, jit_compile, tmp_path):
+    # The commands run `python -m gan_tf.experiments.<variant>`, which refuses (exit 2) a flag
+    # that does not apply to the variant: parse them with that experiment's own flags.
+    from absl import flags
+
+    from gan_tf import configs
+    from gan_tf.errors import UsageError
+    from gan_tf.experiments import common
+
+    settings = results_table.Settings(
+        manual_dir="archives", data_dir="tfds", jit_compile=jit_compile
+    )
+    command = results_table.train_command(settings, variant, "mnist", tmp_path / "run", 7)
+    assert command[:3] == ["python", "-m", f"gan_tf.experiments.{variant}"]
+    config_cls = configs.config_class(variant)
+    fv = flags.FlagValues()
+    common.define_flags(config_cls, flag_values=fv)
+    common.parse_flags(config_cls, ["experiment", *command[3:]], fv)  # raises UsageError
+    config = common.config_from_flags(config_cls, fv)
+    assert (config.dataset, config.train_steps, config.jit_compile) == ("mnist", 7, jit_compile)
+    assert (config.manual_dir, config.data_dir) == ("archives", "tfds")
+    # The check has teeth: a flag the variant refuses fails to parse.
+    if variant in ("wgan", "wgan_gp", "lsgan"):
+        fv = flags.FlagValues()
+        common.define_flags(config_cls, flag_values=fv)
+        with pytest.raises(UsageError, match="does not apply"):
+            common.parse_flags(config_cls, ["experiment", "--g_loss=minimax"], fv)
+
+
+def test_every_evaluation_flag_exists():
+    import re
+
+    from tests.conftest import REPO_ROOT
+
+    source = (REPO_ROOT / "gan_tf" / "evaluate.py").read_text()
+    defined = set(re.findall(r'flags\.DEFINE_\w+\(\s*"(\w+)"', source))
+    settings = results_table.Settings(manual_dir="archives", inception_weights="w.npz")
+    command = results_table.eval_command(settings, pathlib.Path("run"))
+    assert command[:3] == ["python", "-m", "gan_tf.evaluate"]
+    given = {arg[2:].split("=")[0] for arg in command[3:]}
+    assert given == {"workdir", "metrics", "num_samples", "inception_weights", "manual_dir"}
+    assert given <= defined, given - defined

@@ -57,13 +57,26 @@ def test_unknown_variant_is_a_clear_usage_error(tmp_path, parse_flags):
 
 
 def test_every_variant_builds_with_the_library_classes():
-    from gan_tf.models.adversarial import AdversarialModel
+    from gan_tf.models.lsgan import LSGAN
+    from gan_tf.models.noise_to_image import NoiseToImageGAN
+    from gan_tf.models.regularizers import GradientPenalty
+    from gan_tf.models.wgan import WGAN
+    from gan_tf.models.wgan_gp import WGANGP
 
+    classes = {
+        "gan_non_saturating": NoiseToImageGAN,
+        "gan_minimax": NoiseToImageGAN,
+        "wgan": WGAN,
+        "wgan_gp": WGANGP,
+        "lsgan": LSGAN,
+    }
     setup = toy_mixture.Setup(latent_dim=2, hidden_units=(8,), jit_compile=False)
     for name, variant in toy_mixture.VARIANTS.items():
-        model = variant.build(setup, 0)
-        assert isinstance(model, AdversarialModel), name
-        assert model.d_steps == variant.d_steps
+        model = variant.build(setup, 3)
+        assert type(model) is classes[name], name
+        assert model.d_steps == variant.d_steps and model.g_steps == 1 and model.seed == 3
+        penalties = [r for r in model.d_regularizers if isinstance(r, GradientPenalty)]
+        assert len(penalties) == (name == "wgan_gp"), name
         assert model.generator.output_shape == (None, 2)
 
 

@@ -7,20 +7,45 @@ import pytest
 from absl import flags
 
 from benchmarks import train_speed
-from gan_tf.config import RunConfig
+from gan_tf import configs
+from gan_tf.configs.base import RunConfig
 
 
 def tiny_config(**overrides) -> RunConfig:
-    values = {
-        "variant": "dcgan",
-        "dataset": "mnist_demo",
-        "image_size": 28,
-        "channels": 1,
-        "base_filters": 8,
-        "batch_size": 8,
-        "jit_compile": False,
-    }
-    return RunConfig(**{**values, **overrides})
+    values = {"dataset": "mnist_demo", "base_filters": 8, "batch_size": 8, "jit_compile": False}
+    return configs.get("dcgan", **{**values, **overrides})
+
+
+def test_variant_configs_are_the_paper_configs_in_one_process():
+    # No flags are parsed: every variant's config in the same process, overrides by name.
+    for variant in train_speed.ALL_VARIANTS:
+        config = train_speed.variant_config(variant, batch_size=3, jit_compile=False)
+        assert config == configs.get(variant, batch_size=3, jit_compile=False), variant
+        assert config.variant == variant and config.image_size and config.channels
+    wgan_gp = train_speed.variant_config("wgan_gp")
+    assert (wgan_gp.d_steps, wgan_gp.beta_1, wgan_gp.batch_size) == (5, 0.0, 64)
+    stargan = train_speed.variant_config("stargan")
+    assert (stargan.dataset, stargan.image_size, stargan.multi_label) == ("celeb_a", 128, True)
+    with pytest.raises(ValueError, match="unknown variant"):
+        train_speed.variant_config("stylegan")
+
+
+@pytest.mark.parametrize(
+    "variant,overrides,shapes",
+    [
+        ("cgan", {"dataset": "mnist_demo"}, [(8, 28, 28, 1), (8,)]),
+        ("wgan", {"dataset": "mnist_demo"}, [(40, 28, 28, 1)]),  # batch x n_critic
+        ("pix2pix", {"image_size": 32}, [(8, 32, 32, 1), (8, 32, 32, 1)]),
+        ("stargan", {"dataset": "fashion_mnist", "image_size": 32}, [(40, 32, 32, 3), (40, 4)]),
+        ("stargan", {"image_size": 32}, [(40, 32, 32, 3), (40, 5)]),  # CelebA: multi-hot
+    ],
+)
+def test_synthetic_batches_have_the_pipelines_shapes(variant, overrides, shapes):
+    import tensorflow as tf
+
+    config = train_speed.variant_config(variant, batch_size=8, **overrides)
+    batch = tf.nest.flatten(train_speed.synthetic_batch(config))
+    assert [tuple(t.shape) for t in batch] == shapes
 
 
 # The time limits are generous: they include the session's first TensorFlow import (the
@@ -124,6 +149,8 @@ def test_default_plan_covers_every_variant_batch_and_xla_setting():
         "shapes",
     ]
     assert train_speed.invocation(fv) == "python -m benchmarks.train_speed"
+    # The report is its own file: experiments/speed.md holds hand-written sections too.
+    assert fv.out == "experiments/speed_table.md"
 
 
 @pytest.mark.slow

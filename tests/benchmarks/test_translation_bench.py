@@ -6,6 +6,7 @@ training, held-out evaluation with its baselines, the verdict, the grid, the JSO
 not the numbers. The verdict and the grids are also checked without training.
 """
 
+import dataclasses
 import json
 import signal
 
@@ -15,6 +16,7 @@ import tensorflow as tf
 from absl import app, flags
 
 from benchmarks import translation as bench
+from gan_tf.configs.stargan import StarGANConfig
 from tests.data.test_translation import prepared_fashion_mnist
 
 FLAGS = flags.FLAGS
@@ -77,7 +79,7 @@ def test_results_keep_the_latest_run_of_each_proof(tmp_path):
 def test_seed_flag_reaches_every_proof_and_names_its_runs(parse_flags):
     parse_flags("--seed=3")
     for proof in ("pix2pix_edges", "cyclegan", "stargan_pointwise_modulated_random"):
-        config, _ = bench.proof_config(proof)
+        config = bench.proof_config(proof)
         assert config.seed == 3, proof
     assert bench.seeded_name("cyclegan", 3) == "cyclegan_seed3"
     assert bench.seeded_name("cyclegan", 0) == "cyclegan"
@@ -152,7 +154,7 @@ class Identity:
 )
 def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
     parse_flags(f"--data_dir={fashion_dir}")
-    config, _ = bench.proof_config(proof)
+    config = bench.proof_config(proof)
     model = Identity() if proof.startswith("stargan") else Negate()
     grid = bench.truth_grid(model, config)
     size = (32 + bench.GRID_PAD) * bench.GRID_SCALE
@@ -169,11 +171,11 @@ def test_truth_grids(proof, columns, rows, parse_flags, fashion_dir):
 
 def test_stargan_proof_budgets(parse_flags):
     parse_flags()
-    assert bench.proof_config("stargan")[0].train_steps == 1000
-    assert bench.proof_config("stargan_colorized")[0].train_steps == 2000
+    assert bench.proof_config("stargan").train_steps == 1000
+    assert bench.proof_config("stargan_colorized").train_steps == 2000
     flags.FLAGS.unparse_flags()
     parse_flags("--steps=30")  # --steps overrides every proof's budget
-    assert bench.proof_config("stargan_colorized")[0].train_steps == 30
+    assert bench.proof_config("stargan_colorized").train_steps == 30
 
 
 def test_stargan_ablations_change_only_what_they_name(parse_flags):
@@ -233,30 +235,47 @@ def test_stargan_ablations_change_only_what_they_name(parse_flags):
         },
     }
     assert set(expected) == set(bench.ABLATIONS)
+    paper_defaults = StarGANConfig()
     for base in ("stargan", "stargan_pointwise", inverted):
-        paper, _ = bench.proof_config(base)
+        paper = bench.proof_config(base)
         assert paper.d_steps == 5 and paper.d_learning_rate == paper.g_learning_rate == 1e-4
+        # The model's settings are the paper's (lambda_cls 1, lambda_rec 10, no identity term).
         for option in (
             "adversarial_loss",
             "domain_conditioning",
             "modulation_stddev",
             "target_domains",
+            "lambda_cls",
+            "lambda_rec",
+            "lambda_gp",
+            "lambda_id",
+            "d_layers",
         ):
-            assert option not in paper.extra  # the model's defaults: the paper's
-        assert "lambda_cls" not in paper.extra and "lambda_rec" not in paper.extra  # 1 and 10
-        assert "lambda_id" not in paper.extra  # no identity term
-    for proof, (base, extra, training) in expected.items():
-        paper, _ = bench.proof_config(base)
-        config, _ = bench.proof_config(proof)
-        assert config.extra == {**paper.extra, **extra}, proof
-        for field in (
-            "d_steps",
-            "d_learning_rate",
-            "g_learning_rate",
-            "batch_size",
-            "base_filters",
-        ):
-            assert getattr(config, field) == training.get(field, getattr(paper, field)), field
+            assert getattr(paper, option) == getattr(paper_defaults, option), (base, option)
+        assert paper.num_residual_blocks == 3 and paper.base_filters == 16
+        assert paper.domain_names == list(bench.STARGAN_DOMAINS[base])
+        assert paper.derived_domains == paper.domain_names and not paper.multi_label
+        assert paper.exclusive_groups == [list(range(len(paper.domain_names)))]
+    for proof, (base, options, training) in expected.items():
+        paper = dataclasses.asdict(bench.proof_config(base))
+        config = dataclasses.asdict(bench.proof_config(proof))
+        changed = {k: v for k, v in config.items() if v != paper[k]}
+        assert changed == {**options, **training}, proof
+
+
+def test_proofs_are_the_paper_configs_with_their_overrides(parse_flags):
+    parse_flags()
+    pix2pix = bench.proof_config("pix2pix_edges")
+    assert (pix2pix.variant, pix2pix.pairs, pix2pix.receptive_field) == ("pix2pix", "edges", 16)
+    assert (pix2pix.channels, pix2pix.input_channels, pix2pix.image_size) == (1, 1, 32)
+    assert (pix2pix.loss, pix2pix.lambda_l1, pix2pix.jitter) == ("l1_cgan", 100.0, True)
+    assert bench.proof_config("pix2pix_inverted").pairs == "inverted"
+    cyclegan = bench.proof_config("cyclegan")
+    assert (cyclegan.domain_b, cyclegan.lambda_id, cyclegan.lambda_cyc) == ("inverted", 0.0, 10.0)
+    assert (cyclegan.num_residual_blocks, cyclegan.receptive_field) == (3, 16)
+    assert (cyclegan.batch_size, cyclegan.base_filters, cyclegan.train_steps) == (8, 16, 1500)
+    assert bench.proof_config("stargan").channels == 3  # colorized is RGB
+    assert bench.proof_config("stargan_inverted").channels == 1
 
 
 def test_ablations_run_only_when_named(parse_flags):
@@ -289,3 +308,16 @@ def test_main_makes_sigterm_stop_a_proof_like_ctrl_c(parse_flags, monkeypatch):
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def test_the_recorded_tables_render_from_their_records_unchanged():
+    # experiments/translation holds records measured on earlier code; the tables must still
+    # render from them byte for byte (no recorded number is rewritten by a code change).
+    from tests.conftest import REPO_ROOT
+
+    recorded = sorted((REPO_ROOT / "experiments" / "translation").rglob("results.jsonl"))
+    assert recorded
+    for path in recorded:
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        table = path.with_name("results.md").read_text()
+        assert bench.markdown_tables(records) == table, path

@@ -38,7 +38,7 @@ def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
         ("wgan", ["--warmup_critic_steps=3"], "more than --d_steps=5"),
         ("wgan", ["--warmup_critic_steps=100", "--strategy=mirrored"], "one device only"),
         ("wgan", ["--critic_norm=group"], "critic_norm"),
-        ("wgan", ["--critic_norm=none", "--architecture=mlp"], "changes the DCGAN critic"),
+        ("wgan", ["--critic_norm=none", "--architecture=mlp"], "changes the DCGAN networks"),
         ("wgan_gp", ["--gp_weight=-1"], "gp_weight"),
         ("wgan_gp", ["--critic_norm=batch"], "critic_norm"),
         ("wgan_gp", ["--nocritic_bias", "--architecture=mlp"], "--nocritic_bias changes the"),

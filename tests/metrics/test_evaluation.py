@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.config import RunConfig
+from gan_tf import configs
 from gan_tf.errors import UsageError
 from gan_tf.metrics import evaluation, inception
 from gan_tf.models.zoo import build_model
@@ -18,16 +18,8 @@ def no_inception_weights_by_default(monkeypatch, tmp_path):
     monkeypatch.setenv(inception.WEIGHTS_ENV_VAR, str(tmp_path / "absent.npz"))
 
 
-def tiny_model(variant: str = "dcgan", num_classes: int | None = None):
-    config = RunConfig(
-        variant=variant,
-        dataset="mnist_demo",
-        image_size=28,
-        channels=1,
-        num_classes=num_classes,
-        latent_dim=8,
-        base_filters=4,
-    )
+def tiny_model(variant: str = "dcgan"):
+    config = configs.get(variant, dataset="mnist_demo", image_size=28, latent_dim=8, base_filters=4)
     return build_model(config)
 
 
@@ -113,7 +105,8 @@ def test_sample_generator_is_seeded_and_fixed_size():
 
 
 def test_conditional_models_get_every_class():
-    model = tiny_model("cgan", num_classes=10)
+    model = tiny_model("cgan")
+    assert model.num_classes == 10  # from mnist_demo's labels
     images = evaluation.SampleGenerator(model, batch_size=10)(10)
     z = tf.random.stateless_normal((10, model.latent_dim), [0, 11])
     expected = model.generate(z, tf.range(10), training=False).numpy()

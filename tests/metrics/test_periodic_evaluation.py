@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from gan_tf.config import RunConfig
+from gan_tf import configs
 from gan_tf.data import image_pipeline
 from gan_tf.errors import UsageError
 from gan_tf.metrics import inception
@@ -24,10 +24,8 @@ def isolated_caches(monkeypatch, tmp_path):
 
 def tiny_run(data_dir, **overrides):
     values = dict(
-        variant="dcgan",
         dataset="mnist_demo",
         image_size=28,
-        channels=1,
         latent_dim=8,
         base_filters=4,
         batch_size=8,
@@ -41,7 +39,7 @@ def tiny_run(data_dir, **overrides):
         data_dir=data_dir,
     )
     values.update(overrides)
-    config = RunConfig(**values)
+    config = configs.get("dcgan", **values)
     dataset = image_pipeline("mnist_demo", batch_size=8, data_dir=data_dir)
     return config, build_model(config), dataset
 
@@ -104,14 +102,12 @@ def test_best_checkpoint_changes_only_on_improvement_and_survives_a_restart(tmp_
 
 
 def test_tracked_metrics():
-    config = RunConfig("dcgan", "mnist", 28, 1)
+    config = configs.get("dcgan", dataset="mnist")
     assert ev.eval_metrics(config) == ["fid", "kid", "fcd", "cs"]
-    assert ev.eval_metrics(RunConfig("dcgan", "cifar10", 32, 3)) == ["fid", "kid"]
-    config.eval_metric = "fcd"
-    assert ev.eval_metrics(config) == ["fcd", "cs"]
-    config.eval_metric = "kid"
+    assert ev.eval_metrics(configs.get("dcgan", dataset="cifar10")) == ["fid", "kid"]
+    assert ev.eval_metrics(config.replace(eval_metric="fcd")) == ["fcd", "cs"]
     with pytest.raises(UsageError, match="eval_metric"):
-        ev.eval_metrics(config)
+        ev.eval_metrics(config.replace(eval_metric="kid"))
 
 
 def test_missing_inception_weights_fail_before_the_first_step(data_dir, tmp_path):

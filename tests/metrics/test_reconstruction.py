@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from gan_tf.config import RunConfig
+from gan_tf import configs
 from gan_tf.errors import UsageError
 from gan_tf.metrics import reconstruction as rec
 
@@ -76,15 +76,11 @@ class Identity:
         return tf.convert_to_tensor(images)
 
 
-def config(variant, dataset="fashion_mnist", channels=1, data_dir=None, **extra):
-    return RunConfig(
-        variant=variant,
-        dataset=dataset,
-        image_size=16,
-        channels=channels,
-        data_dir=data_dir,
-        extra=extra,
-    )
+def config(variant, dataset="fashion_mnist", channels=1, data_dir=None, **fields):
+    """The resolved 16x16 config of `variant`; `channels`: what it must resolve to."""
+    c = configs.get(variant, dataset=dataset, image_size=16, data_dir=data_dir, **fields)
+    assert c.channels == channels
+    return c
 
 
 def test_pix2pix_held_out_errors_under_mock_data(tmp_path):
@@ -118,7 +114,8 @@ def test_cyclegan_real_pairs_give_cycle_errors_only_under_mock_data(tmp_path):
 def test_stargan_per_pair_and_per_target_under_mock_data(tmp_path):
     names = ["original", "inverted", "rotated", "colorized"]
     with tfds.testing.mock_data(num_examples=12):
-        c = config("stargan", channels=3, data_dir=str(tmp_path), domains=names, derived=names)
+        c = config("stargan", channels=3, data_dir=str(tmp_path), domains=names)
+        assert c.domain_names == c.derived_domains == names
         results = rec.evaluate_translation(Identity(), c, max_examples=8)
     # A model that returns its input is exactly the identity baseline, pair by pair.
     assert results["model_l1"] == pytest.approx(results["identity_l1"], rel=1e-6)
@@ -135,13 +132,14 @@ def test_stargan_per_pair_and_per_target_under_mock_data(tmp_path):
 
 
 def test_stargan_needs_derived_domains():
-    c = config("stargan", "celeb_a", channels=3, domains=["Male"], derived=None)
+    c = config("stargan", "celeb_a", channels=3, attributes=["Male"])
+    assert c.domain_names == ["Male"] and c.derived_domains is None
     with pytest.raises(UsageError, match="derived domains"):
         rec.evaluate_stargan(Identity(), c)
 
 
 def test_unknown_variant_and_bad_count():
     with pytest.raises(UsageError, match="no held-out translation errors for variant 'dcgan'"):
-        rec.evaluate_translation(Identity(), config("dcgan"))
+        rec.evaluate_translation(Identity(), configs.get("dcgan", dataset="fashion_mnist"))
     with pytest.raises(UsageError, match="max_examples"):
         rec.evaluate_translation(Identity(), config("pix2pix"), max_examples=0)

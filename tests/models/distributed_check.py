@@ -24,9 +24,8 @@ tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
 )
 
-from gan_tf import losses  # noqa: E402
-from gan_tf.config import RunConfig  # noqa: E402
-from gan_tf.models.adversarial import AdversarialModel  # noqa: E402
+from gan_tf import configs, losses  # noqa: E402
+from gan_tf.models.noise_to_image import NoiseToImageGAN  # noqa: E402
 from gan_tf.models.wgan_gp import WGANGP  # noqa: E402
 from gan_tf.models.zoo import build_model  # noqa: E402
 
@@ -47,10 +46,18 @@ def mlp(inputs, outputs, name):
 def run(strategy):
     with strategy.scope():
         keras.utils.set_random_seed(0)
-        model = WGANGP(mlp(3, 4, "g"), mlp(4, 1, "d"), latent_dim=3, seed=0, d_steps=1, g_steps=1)
+        model = WGANGP(
+            mlp(3, 4, "g"),
+            mlp(4, 1, "d"),
+            latent_dim=3,
+            seed=0,
+            d_steps=1,
+            g_steps=1,
+            gp_weight=10.0,
+        )
         model.compile(
-            keras.optimizers.Adam(1e-2, 0.0, 0.9),
-            keras.optimizers.Adam(1e-2, 0.0, 0.9),
+            d_optimizer=keras.optimizers.Adam(1e-2, 0.0, 0.9),
+            g_optimizer=keras.optimizers.Adam(1e-2, 0.0, 0.9),
             jit_compile=MODE == "jit",
         )
     data = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
@@ -79,17 +86,19 @@ def overflow_on_one_replica(devices):
     strategy = tf.distribute.MirroredStrategy(devices[:2])
     with strategy.scope():
         keras.utils.set_random_seed(0)
-        model = AdversarialModel(mlp(3, 4, "g"), mlp(4, 1, "d"), latent_dim=3, seed=0)
+        model = NoiseToImageGAN(
+            mlp(3, 4, "g"), mlp(4, 1, "d"), latent_dim=3, d_steps=1, g_steps=1, seed=0
+        )
 
         def loss_scaled_sgd():
             sgd = keras.optimizers.SGD(0.1)
             return keras.optimizers.LossScaleOptimizer(sgd, initial_scale=16.0)
 
         model.compile(
-            loss_scaled_sgd(),
-            loss_scaled_sgd(),
-            losses.minimax_discriminator_loss,
-            losses.non_saturating_generator_loss,
+            d_optimizer=loss_scaled_sgd(),
+            g_optimizer=loss_scaled_sgd(),
+            d_loss_fn=losses.minimax_discriminator_loss,
+            g_loss_fn=losses.non_saturating_generator_loss,
             jit_compile=False,
         )
         model.build_optimizers()
@@ -112,26 +121,21 @@ def overflow_on_one_replica(devices):
 
 def translation_models(devices):
     strategy = tf.distribute.MirroredStrategy(devices[:2])
-    tiny = dict(dataset="fashion_mnist", image_size=16, channels=1, base_filters=4, batch_size=2)
-    configs = {
-        "pix2pix": RunConfig(
-            variant="pix2pix", **tiny, extra={"input_channels": 1, "receptive_field": 16}
-        ),
-        "cyclegan": RunConfig(
-            variant="cyclegan", **tiny, extra={"num_residual_blocks": 1, "receptive_field": 16}
-        ),
-        "stargan": RunConfig(
-            variant="stargan",
+    # jit_compile is asked for and turned off (with a warning) on 2 replicas.
+    tiny = dict(
+        dataset="fashion_mnist", image_size=16, base_filters=4, batch_size=2, jit_compile=True
+    )
+    variant_configs = {
+        "pix2pix": configs.get("pix2pix", **tiny, receptive_field=16),
+        "cyclegan": configs.get("cyclegan", **tiny, num_residual_blocks=1, receptive_field=16),
+        "stargan": configs.get(
+            "stargan",
             **tiny,
             d_steps=2,
             mixed_precision="float16",
-            extra={
-                "domains": ["original", "inverted"],
-                "multi_label": False,
-                "exclusive_groups": [[0, 1]],
-                "num_residual_blocks": 1,
-                "d_layers": 2,
-            },
+            domains=["original", "inverted"],
+            num_residual_blocks=1,
+            d_layers=2,
         ),
     }
     images = tf.random.stateless_uniform((4, 16, 16, 1), [0, 1], -1, 1)
@@ -144,8 +148,7 @@ def translation_models(devices):
     # updates, non-finite gradient norms): it takes steps until the scale has settled.
     steps = {"pix2pix": 1, "cyclegan": 1, "stargan": 5}
     report = {}
-    for variant, config in configs.items():
-        config.jit_compile = True  # turned off (with a warning) on 2 replicas
+    for variant, config in variant_configs.items():
         model = build_model(config, strategy)
         data = tf.data.Dataset.from_tensors(batches[variant]).repeat()
         history = model.fit(data, epochs=1, steps_per_epoch=steps[variant], verbose=0)

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import losses
-from gan_tf.config import RunConfig
+from gan_tf import configs, losses
 from gan_tf.models.cyclegan import ImagePool, LinearDecayAfter
 from gan_tf.models.zoo import build_model
 
@@ -75,17 +74,17 @@ def test_learning_rate_constant_then_linear_to_zero():
 
 
 def test_training_step_and_checkpoint_objects():
-    config = RunConfig(
-        variant="cyclegan",
+    config = configs.get(
+        "cyclegan",
         dataset="fashion_mnist",
         image_size=32,
-        channels=1,
         base_filters=4,
         batch_size=2,
         train_steps=10,
         jit_compile=False,
-        extra={"num_residual_blocks": 1},
+        num_residual_blocks=1,
     )
+    assert config.channels == 1
     model = build_model(config)
     assert model.lambda_id == 5.0 and model.lambda_cyc == 10.0
     a = tf.random.stateless_uniform((2, 32, 32, 1), [0, 1], -1, 1)

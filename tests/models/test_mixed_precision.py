@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.config import RunConfig
+from gan_tf import configs
+from gan_tf.configs.base import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.models import precision
 from gan_tf.models.zoo import build_model
@@ -23,20 +24,19 @@ def skipped_updates(optimizer: keras.optimizers.LossScaleOptimizer) -> float:
 
 def wgan_gp_config(mixed_precision: str, **overrides) -> RunConfig:
     values = dict(
-        variant="wgan_gp",
         dataset="mnist",
         image_size=28,
-        channels=1,
         base_filters=4,
         latent_dim=8,
         batch_size=4,
         d_steps=2,
         jit_compile=False,
         mixed_precision=mixed_precision,
-        extra={"gp_weight": 10.0, "critic_norm": "layer"},
+        gp_weight=10.0,
+        critic_norm="layer",
     )
     values.update(overrides)
-    return RunConfig(**values)
+    return configs.get("wgan_gp", **values)
 
 
 def images(n: int, seed: int = 0) -> tf.Tensor:
@@ -108,7 +108,7 @@ def test_float16_gradient_penalty_step_matches_float32():
     models = {}
     for name in ("float32", "float16"):
         model = build_model(wgan_gp_config(name, d_steps=1))
-        model.compile(sgd(name), sgd(name), jit_compile=False)
+        model.compile(d_optimizer=sgd(name), g_optimizer=sgd(name), jit_compile=False)
         model.build_optimizers()
         models[name] = model
     reference, mixed = models["float32"], models["float16"]

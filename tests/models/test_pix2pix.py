@@ -5,22 +5,26 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf.config import RunConfig
+from gan_tf import configs
 from gan_tf.models.zoo import build_model
 from gan_tf.networks.patchgan import receptive_field
 
 
-def config(**extra):
-    return RunConfig(
-        variant="pix2pix",
-        dataset="fashion_mnist",
-        image_size=32,
-        channels=1,
-        base_filters=4,
-        batch_size=2,
-        jit_compile=True,
-        extra={"input_channels": 1, "receptive_field": 16, **extra},
+def config(**overrides):
+    cfg = configs.get(
+        "pix2pix",
+        **{
+            "dataset": "fashion_mnist",
+            "image_size": 32,
+            "base_filters": 4,
+            "batch_size": 2,
+            "jit_compile": True,
+            "receptive_field": 16,
+            **overrides,
+        },
     )
+    assert (cfg.input_channels, cfg.channels) == (1, 1)  # edges of grayscale images
+    return cfg
 
 
 def pairs(n=2, seed=0):
@@ -30,9 +34,7 @@ def pairs(n=2, seed=0):
 
 @pytest.mark.parametrize("field,size", [(1, 32), (16, 32), (70, 256), (286, 256)])
 def test_receptive_field_of_each_setting(field, size):
-    cfg = config(receptive_field=field)
-    cfg.image_size = size
-    model = build_model(cfg)
+    model = build_model(config(receptive_field=field, image_size=size))
     assert receptive_field(model.discriminator) == field
     if field == 70 and size == 256:
         assert model.discriminator.output_shape == (None, 30, 30, 1)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tf import losses
-from gan_tf.config import RunConfig
+from gan_tf import configs, losses
+from gan_tf.configs.base import RunConfig
 from gan_tf.errors import UsageError
 from gan_tf.models.cgan import CGAN
 from gan_tf.models.lsgan import LSGAN
@@ -31,9 +31,21 @@ def batches(rows: int, dims: int = 4, seed: int = 0):
 
 def test_wgan_clips_every_critic_weight_after_each_step():
     keras.utils.set_random_seed(0)
-    model = WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, clip_value=0.01)
+    model = WGAN(
+        dense(3, 4, "g"),
+        dense(4, 1, "d"),
+        latent_dim=3,
+        d_steps=5,
+        g_steps=1,
+        seed=0,
+        clip_value=0.01,
+    )
     # A huge learning rate pushes weights far beyond c; clipping must bring them back.
-    model.compile(keras.optimizers.RMSprop(1.0), keras.optimizers.RMSprop(1e-3), jit_compile=True)
+    model.compile(
+        d_optimizer=keras.optimizers.RMSprop(1.0),
+        g_optimizer=keras.optimizers.RMSprop(1e-3),
+        jit_compile=True,
+    )
     history = model.fit(batches(8 * 5), steps_per_epoch=2, epochs=1, verbose=0)
     values = np.concatenate([w.numpy().ravel() for w in model.discriminator.trainable_variables])
     assert np.all(np.abs(values) <= 0.01 + 1e-7)
@@ -56,8 +68,14 @@ def test_wgan_critic_and_generator_losses_have_the_right_sign():
 def test_wgan_gp_logs_the_closed_form_penalty_of_a_linear_critic():
     keras.utils.set_random_seed(0)
     critic = dense(4, 1, "d", hidden=0, bias=False)  # D(x) = w.x: penalty (||w|| - 1)^2
-    model = WGANGP(dense(3, 4, "g"), critic, latent_dim=3, d_steps=1, gp_weight=10.0)
-    model.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0), jit_compile=True)
+    model = WGANGP(
+        dense(3, 4, "g"), critic, latent_dim=3, d_steps=1, g_steps=1, seed=0, gp_weight=10.0
+    )
+    model.compile(
+        d_optimizer=keras.optimizers.SGD(0.0),
+        g_optimizer=keras.optimizers.SGD(0.0),
+        jit_compile=True,
+    )
     w = critic.trainable_variables[0].numpy()
     history = model.fit(batches(16), steps_per_epoch=1, epochs=1, verbose=0)
     norm = np.linalg.norm(w)
@@ -70,8 +88,16 @@ def test_wgan_gp_logs_the_closed_form_penalty_of_a_linear_critic():
 
 
 def test_wgan_gp_interpolation_coefficients_are_uniform_per_sample():
-    model = WGANGP(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3)
-    model._trace_state.draws = 0
+    model = WGANGP(
+        dense(3, 4, "g"),
+        dense(4, 1, "d"),
+        latent_dim=3,
+        d_steps=5,
+        g_steps=1,
+        seed=0,
+        gp_weight=10.0,
+    )
+    model.start_step()
     eps = model.sample_uniform(20_000).numpy()
     assert eps.shape == (20_000,)
     assert eps.min() >= 0 and eps.max() < 1
@@ -80,8 +106,8 @@ def test_wgan_gp_interpolation_coefficients_are_uniform_per_sample():
 
 
 def test_lsgan_uses_least_squares_losses_on_linear_outputs():
-    model = LSGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3)
-    model.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    model = LSGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=1, g_steps=1, seed=0)
+    model.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam())
     real, fake = tf.constant([[0.5], [2.0]]), tf.constant([[0.0], [1.0]])
     assert float(model.d_loss_fn(real, fake)) == pytest.approx(
         0.5 * ((0.5 - 1) ** 2 + (2 - 1) ** 2) / 2 + 0.5 * (0 + 1) / 2
@@ -91,22 +117,19 @@ def test_lsgan_uses_least_squares_losses_on_linear_outputs():
 
 
 def mnist_config(variant: str, **overrides) -> RunConfig:
-    """A tiny 28x28 MNIST config of `variant`; `overrides` replace its fields."""
-    values = dict(
-        variant=variant,
-        dataset="mnist",
-        image_size=28,
-        channels=1,
-        base_filters=4,
-        latent_dim=8,
-        jit_compile=True,
-    )
+    """A tiny 28x28 MNIST config of `variant` (its paper's settings otherwise), resolved;
+    `overrides` replace its fields. The MLP networks have no --base_filters to shrink."""
+    values = dict(dataset="mnist", image_size=28, latent_dim=8, jit_compile=True)
     values.update(overrides)
-    return RunConfig(**values)
+    if values.get("architecture", "dcgan") == "dcgan":
+        values.setdefault("base_filters", 4)
+    return configs.get(variant, **values)
 
 
 def cgan_config(**overrides):
-    return mnist_config("cgan", **{"num_classes": 10, **overrides})
+    config = mnist_config("cgan", **overrides)
+    assert config.num_classes == 10  # resolved from MNIST's labels
+    return config
 
 
 @pytest.mark.parametrize("architecture", ["mlp", "dcgan"])
@@ -142,9 +165,20 @@ def test_cgan_trains_under_xla_with_labels():
 @pytest.mark.parametrize("jit_compile", [False, True])
 def test_wgan_warmup_schedule_gives_extra_critic_updates_in_its_iterations(jit_compile):
     keras.utils.set_random_seed(0)
-    model = WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, warmup_critic_steps=7)
+    model = WGAN(
+        dense(3, 4, "g"),
+        dense(4, 1, "d"),
+        latent_dim=3,
+        d_steps=5,
+        g_steps=1,
+        seed=0,
+        clip_value=0.01,
+        warmup_critic_steps=7,
+    )
     model.compile(
-        keras.optimizers.RMSprop(1e-3), keras.optimizers.RMSprop(1e-3), jit_compile=jit_compile
+        d_optimizer=keras.optimizers.RMSprop(1e-3),
+        g_optimizer=keras.optimizers.RMSprop(1e-3),
+        jit_compile=jit_compile,
     )
     data = batches(8 * 5)
 
@@ -168,10 +202,18 @@ def test_wgan_warmup_schedule_gives_extra_critic_updates_in_its_iterations(jit_c
 
 
 def test_repeated_draws_differ_per_loop_iteration():
-    model = WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5)
+    model = WGAN(
+        dense(3, 4, "g"),
+        dense(4, 1, "d"),
+        latent_dim=3,
+        d_steps=5,
+        g_steps=1,
+        seed=0,
+        clip_value=0.01,
+    )
 
     def draw(counter):
-        model._trace_state.draws = 0
+        model.start_step()
         with model.repeated_draws(tf.constant(counter)):
             return model.sample_latent(2).numpy()
 
@@ -181,12 +223,21 @@ def test_repeated_draws_differ_per_loop_iteration():
 
 def test_wgan_refuses_a_warmup_not_above_n_critic():
     with pytest.raises(ValueError, match="warmup_critic_steps"):
-        WGAN(dense(3, 4, "g"), dense(4, 1, "d"), latent_dim=3, d_steps=5, warmup_critic_steps=5)
+        WGAN(
+            dense(3, 4, "g"),
+            dense(4, 1, "d"),
+            latent_dim=3,
+            d_steps=5,
+            g_steps=1,
+            seed=0,
+            clip_value=0.01,
+            warmup_critic_steps=5,
+        )
 
 
 @pytest.mark.parametrize("critic_norm", ["batch", "layer", "none"])
 def test_wgan_critic_norm_picks_the_critics_normalisation(critic_norm):
-    model = build_model(mnist_config("wgan", extra={"critic_norm": critic_norm}))
+    model = build_model(mnist_config("wgan", critic_norm=critic_norm))
     kinds = {type(layer).__name__ for layer in model.discriminator.layers}
     assert ("BatchNormalization" in kinds) == (critic_norm == "batch")
     assert ("LayerNormalization" in kinds) == (critic_norm == "layer")
@@ -195,22 +246,22 @@ def test_wgan_critic_norm_picks_the_critics_normalisation(critic_norm):
 
 
 @pytest.mark.parametrize(
-    "variant,extra,message",
+    "variant,options,message",
     [
-        ("wgan", {"critic_norm": "none"}, "--critic_norm=none changes the DCGAN critic"),
-        ("wgan_gp", {"critic_norm": "none"}, "--critic_norm=none changes the DCGAN critic"),
-        ("wgan_gp", {"critic_bias": False}, "--nocritic_bias changes the DCGAN critic"),
+        ("wgan", {"critic_norm": "none"}, "--critic_norm=none changes the DCGAN networks"),
+        ("wgan_gp", {"critic_norm": "none"}, "--critic_norm=none changes the DCGAN networks"),
+        ("wgan_gp", {"critic_bias": False}, "--nocritic_bias changes the DCGAN networks"),
         (
             "wgan_gp",
             {"critic_norm": "none", "critic_bias": False},
-            "--critic_norm=none and --nocritic_bias change the DCGAN critic",
+            "--critic_norm=none and --nocritic_bias change the DCGAN networks",
         ),
     ],
 )
-def test_critic_options_are_refused_for_the_mlp_critic(variant, extra, message):
+def test_critic_options_are_refused_for_the_mlp_critic(variant, options, message):
     # The MLP critic has no normalisation or bias option: refused, not silently ignored.
     with pytest.raises(UsageError, match=message):
-        build_model(mnist_config(variant, architecture="mlp", extra=extra))
+        build_model(mnist_config(variant, architecture="mlp", **options))
 
 
 @pytest.mark.parametrize("variant", ["wgan", "wgan_gp"])

@@ -6,7 +6,16 @@ import pytest
 import tensorflow as tf
 
 from gan_tf.errors import UsageError
-from gan_tf.networks.patchgan import patch_discriminator, receptive_field
+from gan_tf.networks.patchgan import INITS, patch_discriminator, receptive_field
+from tests.networks.init_stats import (
+    assert_drawn_from,
+    assert_each_kernel_drawn_from_normal,
+    assert_each_kernel_uniform,
+    assert_kernels_drawn_independently,
+    biases,
+    glorot_limit,
+    norm_weights,
+)
 
 
 def _images(size: int, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -126,3 +135,43 @@ def test_runs_under_xla() -> None:
     out = run([tf.constant(_images(32, seed=1)), tf.constant(_images(32))])
     assert tuple(out.shape) == (1, 2, 2, 1)
     assert bool(tf.reduce_all(tf.math.is_finite(out)))
+
+
+def _init_patchgan(**kwargs) -> keras.Model:
+    # 70x70 PatchGAN of 32-256 filters: 0.7M kernel weights, 448 batch norm scales.
+    keras.utils.set_random_seed(0)
+    return patch_discriminator(64, 3, base_filters=32, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"init": "normal"}])
+def test_normal_init_is_the_papers_by_default(kwargs: dict) -> None:
+    # Isola et al. 2017, sec. 6.2 and Zhu et al. 2017, sec. 7.1: weights from N(0, 0.02);
+    # batch norm scale N(1, 0.02) and offset 0 as in the authors' code (junyanz `init_weights`).
+    assert INITS == ("normal", "glorot")
+    model = _init_patchgan(**kwargs)
+    assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert_kernels_drawn_independently(model)
+    assert np.all(biases(model) == 0.0)  # first conv and output conv
+    assert_drawn_from(norm_weights(keras.layers.BatchNormalization, "gamma", model), 1.0, 0.02, 0.1)
+    assert np.all(norm_weights(keras.layers.BatchNormalization, "beta", model) == 0.0)
+
+
+def test_normal_init_leaves_the_instance_norm_scale_at_one() -> None:
+    # CycleGAN's instance norm has no scale in the authors' code (affine=False); one is the same.
+    model = _init_patchgan(norm="instance")
+    assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert np.all(norm_weights(keras.layers.GroupNormalization, "gamma", model) == 1.0)
+
+
+def test_glorot_init_keeps_keras_defaults() -> None:
+    model = _init_patchgan(init="glorot")
+    with pytest.raises(AssertionError):
+        assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert_each_kernel_uniform((model,), glorot_limit)
+    assert np.all(biases(model) == 0.0)
+    assert np.all(norm_weights(keras.layers.BatchNormalization, "gamma", model) == 1.0)
+
+
+def test_unknown_init_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^patch_discriminator: init='xavier' .* normal, glorot"):
+        patch_discriminator(64, init="xavier")

@@ -8,7 +8,15 @@ import tensorflow as tf
 
 from gan_tf.errors import UsageError
 from gan_tf.networks.layers import ReflectionPad2D, instance_norm
-from gan_tf.networks.resnet import resnet_generator
+from gan_tf.networks.resnet import INITS, resnet_generator
+from tests.networks.init_stats import (
+    assert_each_kernel_drawn_from_normal,
+    assert_each_kernel_uniform,
+    assert_kernels_drawn_independently,
+    biases,
+    glorot_limit,
+    norm_weights,
+)
 
 
 def _images(size: int, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -110,3 +118,36 @@ def test_runs_under_xla() -> None:
     out = tf.function(model, jit_compile=True)(tf.constant(_images(32)))
     assert tuple(out.shape) == (1, 32, 32, 3)
     np.testing.assert_allclose(out.numpy(), model(_images(32)).numpy(), atol=1e-5)
+
+
+def _init_resnet(**kwargs) -> keras.Model:
+    # base 16, 2 residual blocks: 0.3M kernel weights.
+    keras.utils.set_random_seed(0)
+    return resnet_generator(32, base_filters=16, num_residual_blocks=2, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"init": "normal"}])
+def test_normal_init_is_the_papers_by_default(kwargs: dict) -> None:
+    # Zhu et al. 2017, sec. 7.1: weights from N(0, 0.02); the authors' instance norm has no
+    # scale (affine=False), which a scale of one equals at the start.
+    assert INITS == ("normal", "glorot")
+    model = _init_resnet(**kwargs)
+    assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert_kernels_drawn_independently(model)
+    assert np.all(biases(model) == 0.0)  # the output conv
+    assert np.all(norm_weights(keras.layers.GroupNormalization, "gamma", model) == 1.0)
+    assert np.all(norm_weights(keras.layers.GroupNormalization, "beta", model) == 0.0)
+
+
+def test_glorot_init_keeps_keras_defaults() -> None:
+    model = _init_resnet(init="glorot")
+    with pytest.raises(AssertionError):
+        assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert_each_kernel_uniform((model,), glorot_limit)
+    assert_kernels_drawn_independently(model)
+    assert np.all(biases(model) == 0.0)
+
+
+def test_unknown_init_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^resnet_generator: init='xavier' .* normal, glorot"):
+        resnet_generator(32, init="xavier")

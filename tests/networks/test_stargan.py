@@ -6,7 +6,17 @@ import pytest
 import tensorflow as tf
 
 from gan_tf.errors import UsageError
-from gan_tf.networks.stargan import stargan_discriminator, stargan_generator
+from gan_tf.networks.layers import DomainModulation
+from gan_tf.networks.stargan import INITS, stargan_discriminator, stargan_generator
+from tests.networks.init_stats import (
+    assert_each_kernel_uniform,
+    assert_kernels_drawn_independently,
+    biases,
+    glorot_limit,
+    norm_weights,
+    pytorch_limit,
+    weighted_layers,
+)
 
 NUM_DOMAINS = 5
 
@@ -219,3 +229,65 @@ def test_modulation_stddev_it_cannot_use_is_refused(conditioning, stddev, messag
 def test_unknown_domain_conditioning_is_refused() -> None:
     with pytest.raises(UsageError, match="input, input_and_norms"):
         stargan_generator(32, 3, NUM_DOMAINS, domain_conditioning="adain")
+
+
+def _init_networks(**kwargs) -> tuple[keras.Model, keras.Model]:
+    keras.utils.set_random_seed(0)
+    return (
+        stargan_generator(32, 3, NUM_DOMAINS, base_filters=8, num_residual_blocks=2, **kwargs),
+        stargan_discriminator(32, 3, NUM_DOMAINS, base_filters=8, **kwargs),
+    )
+
+
+def _kernels_over_pytorch_limit(models: tuple[keras.Model, ...]) -> np.ndarray:
+    return np.concatenate(
+        [
+            np.ravel(layer.kernel.numpy()) / pytorch_limit(tuple(layer.kernel.shape))
+            for layer in weighted_layers(*models)
+        ]
+    )
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"init": "pytorch"}])
+def test_pytorch_init_is_the_authors_by_default(kwargs: dict) -> None:
+    # yunjey/stargan sets no init, so PyTorch's defaults hold: weights and biases from
+    # U(-1/sqrt(fan_in), 1/sqrt(fan_in)); instance norm (affine=True) scale 1, offset 0.
+    assert INITS == ("pytorch", "glorot")
+    models = _init_networks(**kwargs)
+    assert_each_kernel_uniform(models, pytorch_limit)
+    assert_kernels_drawn_independently(*models)
+    # Pooled over both networks, kernel / limit is U(-1, 1): spread 1/sqrt(3).
+    assert abs(_kernels_over_pytorch_limit(models).std() * np.sqrt(3.0) - 1.0) < 0.1
+    discriminator = models[1]
+    for layer in weighted_layers(discriminator):
+        if layer.use_bias:  # the hidden convs: fan_in 4 * 4 * input channels
+            bound = pytorch_limit(tuple(layer.kernel.shape))
+            values = layer.bias.numpy()
+            assert np.abs(values).max() <= bound and np.abs(values).max() > bound / 2, layer.name
+    assert not np.any(biases(discriminator) == 0.0)
+    assert np.all(norm_weights(keras.layers.GroupNormalization, "gamma", models[0]) == 1.0)
+
+
+def test_glorot_init_keeps_keras_defaults() -> None:
+    models = _init_networks(init="glorot")
+    with pytest.raises(AssertionError):
+        assert_each_kernel_uniform(models, pytorch_limit)
+    assert_each_kernel_uniform(models, glorot_limit)
+    assert_kernels_drawn_independently(*models)
+    # glorot's spread is about sqrt(3) times PyTorch's on these layers.
+    assert _kernels_over_pytorch_limit(models).std() * np.sqrt(3.0) > 1.3
+    assert np.all(biases(models[1]) == 0.0)
+
+
+@pytest.mark.parametrize("builder", [stargan_generator, stargan_discriminator])
+def test_unknown_init_is_refused(builder) -> None:
+    with pytest.raises(ValueError, match=rf"^{builder.__name__}: init='normal' .* pytorch, glorot"):
+        builder(32, 3, NUM_DOMAINS, init="normal")
+
+
+def test_random_modulation_draws_scale_and_shift_independently() -> None:
+    modulation = DomainModulation(0.5)
+    modulation.build([(None, 4, 4, 8), (None, NUM_DOMAINS)])
+    gamma, beta = modulation.gamma.kernel.numpy(), modulation.beta.kernel.numpy()
+    assert not np.array_equal(gamma, beta)
+    assert 0.3 < gamma.std() < 0.7 and 0.3 < beta.std() < 0.7

@@ -8,7 +8,16 @@ import pytest
 import tensorflow as tf
 
 from gan_tf.errors import UsageError
-from gan_tf.networks.unet import unet_generator
+from gan_tf.networks.unet import INITS, unet_generator
+from tests.networks.init_stats import (
+    assert_drawn_from,
+    assert_each_kernel_drawn_from_normal,
+    assert_each_kernel_uniform,
+    assert_kernels_drawn_independently,
+    biases,
+    glorot_limit,
+    norm_weights,
+)
 
 
 def _images(size: int, batch: int = 1, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -118,3 +127,36 @@ def test_runs_under_xla(small_unet: keras.Model) -> None:
         out = run(x)
         assert tuple(out.shape) == (1, 32, 32, 3)
         assert bool(tf.reduce_all(tf.math.is_finite(out)))
+
+
+def _init_unet(**kwargs) -> keras.Model:
+    # 5 levels of 32-128 filters: 0.9M kernel weights, 672 batch norm scales.
+    keras.utils.set_random_seed(0)
+    return unet_generator(32, base_filters=32, max_filters=128, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"init": "normal"}])
+def test_normal_init_is_the_papers_by_default(kwargs: dict) -> None:
+    # Isola et al. 2017, sec. 6.2: weights from N(0, 0.02); batch norm scale N(1, 0.02) and
+    # offset 0 as in the authors' code (phillipi/pix2pix train.lua `weights_init`).
+    assert INITS == ("normal", "glorot")
+    model = _init_unet(**kwargs)
+    assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert_kernels_drawn_independently(model)
+    assert np.all(biases(model) == 0.0)  # first and innermost encoder convs, output deconv
+    assert_drawn_from(norm_weights(keras.layers.BatchNormalization, "gamma", model), 1.0, 0.02, 0.1)
+    assert np.all(norm_weights(keras.layers.BatchNormalization, "beta", model) == 0.0)
+
+
+def test_glorot_init_keeps_keras_defaults() -> None:
+    model = _init_unet(init="glorot")
+    with pytest.raises(AssertionError):
+        assert_each_kernel_drawn_from_normal((model,), 0.02)
+    assert_each_kernel_uniform((model,), glorot_limit)
+    assert np.all(biases(model) == 0.0)
+    assert np.all(norm_weights(keras.layers.BatchNormalization, "gamma", model) == 1.0)
+
+
+def test_unknown_init_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^unet_generator: init='xavier' .* normal, glorot"):
+        unet_generator(32, init="xavier")

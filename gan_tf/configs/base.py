@@ -1,0 +1,224 @@
+"""The settings every run has, and `setting()`, the one way a config declares a field.
+
+Configs are typed dataclasses rather than dicts (Flax's ConfigDict, Hydra's YAML): a variant's
+paper settings are then fields with types, defaults and help in one class, a misspelt override
+fails at once (`dataclasses.replace` raises for an unknown name), an IDE completes them, and
+the command-line flags are generated from the same fields (`gan_tf.experiments.common`).
+
+A field's metadata holds its flag: help text (citing the paper's section where the value comes
+from one), choices and bounds. Fields declared with `flag=False` are derived from the others
+when a config is resolved (the dataset's channels, a translation model's domain names) and are
+saved in `run.json` but never set on the command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import typing
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from gan_tf.errors import UsageError
+
+RUN_FILE = "run.json"
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    flag: bool = True,
+    choices: Sequence[Any] | None = None,
+    lower_bound: float | None = None,
+    upper_bound: float | None = None,
+) -> Any:
+    """A config field: its default, the help of its flag (the paper's section, where it has
+    one) and the flag's choices and bounds. Lists get a fresh copy per config."""
+    metadata = {
+        "help": help,
+        "flag": flag,
+        "choices": None if choices is None else tuple(choices),
+        "lower_bound": lower_bound,
+        "upper_bound": upper_bound,
+    }
+    if isinstance(default, list):
+        return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def new_default(cls: type, name: str, default: Any) -> Any:
+    """Field `name` of `cls` again, with another default and the same help, choices and
+    bounds: for a subclass whose runs want another value of a setting its paper does not
+    fix (e.g. how often the translation models write grids)."""
+    field = next(f for f in dataclasses.fields(cls) if f.name == name)
+    meta = dict(field.metadata)
+    return setting(default, meta.pop("help"), **meta)
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """What every training run has: data, batch, length, learning rates, seed, infrastructure.
+
+    Subclasses (one per variant, `gan_tf/configs/<variant>.py`) add their paper's settings and
+    override defaults by declaring the field again. `VARIANT` names the variant; `BUILDER` is
+    the model builder as "module:function" (imported only when that variant is built);
+    `REFUSED` maps a flag other variants have to why this one refuses it.
+    """
+
+    VARIANT: ClassVar[str] = ""
+    BUILDER: ClassVar[str] = ""
+    REFUSED: ClassVar[dict[str, str]] = {}
+    # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
+    ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = ("image_size", "channels", "base_filters")
+
+    # --- Data ------------------------------------------------------------------------------------
+    dataset: str = setting(
+        "mnist",
+        "mnist, fashion_mnist, cifar10, celeb_a, cycle_gan/<pair>, mnist_demo (packaged, "
+        "offline) or folder:<path>.",
+    )
+    image_size: int | None = setting(
+        None, "Side of the square images the model sees; default: the dataset's.", lower_bound=1
+    )
+    channels: int | None = setting(None, "Image channels (from the dataset).", flag=False)
+    num_classes: int | None = setting(
+        None, "Classes of a conditional model (from the dataset).", flag=False
+    )
+    split: str | None = setting(None, "Training split; default: the dataset's.", flag=False)
+    data_dir: str | None = setting(None, "TFDS data directory (default ~/tensorflow_datasets).")
+    manual_dir: str | None = setting(
+        None,
+        "Folder with the dataset's original archives (or a parent folder with a <dataset>/ "
+        "sub-folder), for preparing it without network.",
+    )
+
+    # --- Training ------------------------------------------------------------------------------
+    batch_size: int = setting(
+        64,
+        "Images per discriminator step, over all replicas (the global batch): with N replicas "
+        "each gets batch_size / N, so N must divide it.",
+        lower_bound=1,
+    )
+    train_steps: int = setting(
+        10_000,
+        "Training iterations (each: the variant's D updates, then its G updates).",
+        lower_bound=1,
+    )
+    d_learning_rate: float = setting(2e-4, "Discriminator learning rate.", lower_bound=0.0)
+    g_learning_rate: float = setting(2e-4, "Generator learning rate.", lower_bound=0.0)
+    base_filters: int | None = setting(
+        None,
+        "Filters at the networks' highest resolution; default: the architecture's.",
+        lower_bound=1,
+    )
+    seed: int = setting(0, "Seed of the parameters, the noise and the data order.")
+
+    # --- Infrastructure ---------------------------------------------------------------------------
+    jit_compile: bool = setting(
+        True,
+        "Compile each training step with XLA (turned off with a warning on more than one "
+        "replica: Keras cannot compile a multi-replica step).",
+    )
+    mixed_precision: str = setting(
+        "float32",
+        "float16 (loss-scaled) or bfloat16: networks compute in 16 bits, weights, losses and "
+        "the gradient penalty stay float32; float32 (or none): no mixed precision.",
+    )
+    strategy: str = setting(
+        "default",
+        "default (one device), mirrored (all GPUs of this machine, else the logical CPUs of "
+        "$GAN_TF_LOGICAL_CPUS), multi_worker (the machines of $TF_CONFIG) or tpu.",
+    )
+    sample_every: int = setting(500, "Write a sample grid every N steps.", lower_bound=1)
+    checkpoint_every: int = setting(
+        1000, "Save a checkpoint every N steps (and at the end).", lower_bound=1
+    )
+    log_every: int = setting(100, "Print progress every N steps.", lower_bound=1)
+    eval_every: int = setting(
+        0,
+        "Every N steps: generate --eval_samples images, log FID and KID (or the classifier "
+        "metrics) to TensorBoard and keep the best checkpoint in checkpoints_best/; 0: off.",
+        lower_bound=0,
+    )
+    eval_samples: int = setting(
+        10_000,
+        "Generated (and real test) images per evaluation; FID depends on it, keep it fixed.",
+        lower_bound=2,
+    )
+    eval_metric: str = setting(
+        "fid",
+        "Metric that picks the best checkpoint: fid (needs the Inception weights) or fcd, the "
+        "Fréchet distance in the features of the shipped MNIST/Fashion-MNIST classifier (fast).",
+        choices=("fid", "fcd"),
+    )
+    inception_weights: str | None = setting(
+        None,
+        "FID Inception .npz for --eval_every; default $GAN_TF_INCEPTION_WEIGHTS, then "
+        "~/.cache/gan_tf/fid_inception_v3_2015_12_05.npz.",
+    )
+
+    # --- Derived settings -----------------------------------------------------------------------
+
+    @property
+    def variant(self) -> str:
+        return self.VARIANT
+
+    def resolve(self) -> RunConfig:
+        """The config with the settings it derives from the data filled in (image size,
+        channels, classes); raises UsageError for data the variant cannot take."""
+        from gan_tf.data.registry import get_dataset_spec
+
+        spec = get_dataset_spec(self.dataset)
+        return self.replace(dataset=spec.name, channels=spec.channels)
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A copy with `changes` (field names); UsageError for a name that is not a field."""
+        unknown = sorted(set(changes) - set(field_names(type(self))))
+        if unknown:
+            raise UsageError(
+                f"{self.VARIANT} has no setting {', '.join(unknown)}: its settings are "
+                f"{', '.join(field_names(type(self)))}"
+            )
+        return dataclasses.replace(self, **changes)
+
+    # --- run.json --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"variant": self.VARIANT, **dataclasses.asdict(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    def save(self, workdir: str | pathlib.Path) -> None:
+        path = pathlib.Path(workdir) / RUN_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json() + "\n")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunConfig:
+        """The config of `values` (a run.json), keeping only this class's fields."""
+        known = set(field_names(cls))
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def flag_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of `cls` that are command-line flags, in declaration order."""
+    return [f for f in dataclasses.fields(cls) if f.metadata.get("flag", True)]
+
+
+def field_type(cls: type, name: str) -> type:
+    """The type of field `name` with `None` removed (`int | None` -> int, list[str] -> list)."""
+    hint = typing.get_type_hints(cls)[name]
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) is list:
+        return list
+    if args and typing.get_origin(hint) is not list:
+        arg = args[0]
+        return list if typing.get_origin(arg) is list else arg
+    return hint

@@ -1,0 +1,167 @@
+"""Settings shared by a family of variants: Adam's betas, the noise-to-image GANs, translation.
+
+A variant's config (`gan_tf/configs/<variant>.py`) derives from one family and declares again
+only the fields whose default its paper sets differently, citing the section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from gan_tf.configs.base import RunConfig, new_default, setting
+from gan_tf.errors import UsageError
+
+
+@dataclasses.dataclass
+class AdamSettings:
+    """Adam's moment decay rates (Kingma & Ba 2015), for the variants trained with Adam."""
+
+    beta_1: float = setting(
+        0.5, "Adam beta_1 (DCGAN, Radford et al. 2016, sec. 4: 0.5).", lower_bound=0, upper_bound=1
+    )
+    beta_2: float = setting(0.999, "Adam beta_2.", lower_bound=0.0, upper_bound=1.0)
+
+
+@dataclasses.dataclass
+class NoiseToImageConfig(RunConfig):
+    """G maps noise z (and a label) to an image; D scores images (Goodfellow et al. 2014).
+
+    The hooks of the modern GANs are settings here, off by default: the EMA generator
+    (Karras et al. 2018, sec. 4.1; Yazici et al. 2019), R1 (Mescheder et al. 2018, eq. 9) and its
+    lazy application (Karras et al. 2020, sec. 3.1, appendix B).
+    """
+
+    ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = (
+        *RunConfig.ARCHITECTURE_FIELDS,
+        "architecture",
+        "num_classes",
+        "latent_dim",
+    )
+    ARCHITECTURES: ClassVar[tuple[str, ...]] = ("mlp", "dcgan")
+    CONDITIONAL: ClassVar[bool] = False  # whether G and D take class labels
+
+    architecture: str = setting(
+        "dcgan",
+        "Networks: fully connected (the GAN paper's) or convolutional (DCGAN's).",
+        choices=("mlp", "dcgan"),
+    )
+    init: str = setting(
+        "normal",
+        "Initial weights of the DCGAN networks: normal, N(0, 0.02) (Radford et al. 2016, "
+        "sec. 4), or glorot (Keras's default).",
+        choices=("normal", "glorot"),
+    )
+    latent_dim: int = setting(
+        100, "Size of the noise vector z ~ N(0, I) (DCGAN, Fig. 1: 100).", lower_bound=1
+    )
+    d_steps: int = setting(
+        1,
+        "Discriminator updates per iteration, k (Goodfellow et al. 2014, Algorithm 1: k = 1).",
+        lower_bound=1,
+    )
+    g_steps: int = setting(1, "Generator updates per iteration.", lower_bound=1)
+    ema_decay: float = setting(
+        0.0,
+        "Decay of the generator's exponential moving average (e.g. 0.999, Karras et al. 2018, "
+        "sec. 4.1); grids, generate and evaluate then use it. 0: no EMA.",
+        lower_bound=0.0,
+        upper_bound=1.0,
+    )
+    ema_start: int = setting(
+        0, "Step from which the EMA averages (before it, it copies G).", lower_bound=0
+    )
+    raw_generator: bool = setting(
+        False, "Sample grids and evaluations during training use G itself, not its EMA."
+    )
+    r1_gamma: float = setting(
+        0.0,
+        "R1 penalty gamma/2 E[|grad D(x)|^2] on real images (Mescheder et al. 2018, eq. 9); "
+        "0: off.",
+        lower_bound=0.0,
+    )
+    d_reg_interval: int = setting(
+        1,
+        "Apply D's regulariser every N D updates, scaled by N, Adam's rate and betas adjusted "
+        "(lazy regularisation, Karras et al. 2020, sec. 3.1: 16); 1: every update.",
+        lower_bound=1,
+    )
+
+    def resolve(self) -> NoiseToImageConfig:
+        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.data.registry import get_dataset_spec
+
+        spec = get_dataset_spec(self.dataset)
+        if self.CONDITIONAL and not spec.num_classes:
+            raise UsageError(f"{self.VARIANT} needs class labels; dataset {spec.name!r} has none")
+        if self.architecture not in self.ARCHITECTURES:
+            raise UsageError(
+                f"unknown architecture {self.architecture!r}: choose one of "
+                + ", ".join(self.ARCHITECTURES)
+            )
+        from gan_tf.networks import dcgan
+
+        supported = dcgan.SUPPORTED_SIZES if self.architecture == "dcgan" else None
+        size = resolve_image_size(
+            spec,
+            self.image_size,
+            supported,
+            model_name=f"{self.VARIANT} ({self.architecture} networks)",
+        )
+        return self.replace(
+            dataset=spec.name,
+            image_size=size,
+            channels=spec.channels,
+            num_classes=spec.num_classes if self.CONDITIONAL else None,
+        )
+
+    def training_pipeline(self):
+        """Global batches of `batch_size * d_steps` images (each D update takes its own
+        slice), with labels for conditional models."""
+        from gan_tf.data.pipelines import image_pipeline
+
+        return image_pipeline(
+            self.dataset,
+            batch_size=self.batch_size * self.d_steps,
+            image_size=self.image_size,
+            split=self.split,
+            with_labels=self.num_classes is not None,
+            data_dir=self.data_dir,
+            manual_dir=self.manual_dir,
+            seed=self.seed,
+        )
+
+
+# The flags of the noise-to-image family that translation models refuse, and why.
+NOT_NOISE_TO_IMAGE = {
+    "latent_dim": "it translates images; it draws no noise vector z",
+    "g_steps": "it takes one generator update per iteration, as its paper",
+    "architecture": "its networks are its paper's (set their size with --base_filters)",
+    "init": "its networks are initialised as its paper's code does",
+    "ema_decay": "the EMA generator is a setting of the noise-to-image GANs",
+    "ema_start": "the EMA generator is a setting of the noise-to-image GANs",
+    "raw_generator": "the EMA generator is a setting of the noise-to-image GANs",
+    "r1_gamma": "its critic is regularised by its own loss",
+    "d_reg_interval": "its critic is regularised by its own loss",
+    "g_loss": "its losses are its paper's",
+}
+
+
+@dataclasses.dataclass
+class TranslationConfig(RunConfig, AdamSettings):
+    """Image-to-image translation (pix2pix, CycleGAN, StarGAN): G maps images to images."""
+
+    ARCHITECTURE: ClassVar[str] = ""  # the paper's networks, recorded in run.json
+    ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = (*RunConfig.ARCHITECTURE_FIELDS,)
+    REFUSED: ClassVar[dict[str, str]] = NOT_NOISE_TO_IMAGE
+
+    # Their papers' runs are long (100,000s of steps): grids and checkpoints less often.
+    sample_every: int = new_default(RunConfig, "sample_every", 1000)
+    checkpoint_every: int = new_default(RunConfig, "checkpoint_every", 5000)
+
+    @property
+    def architecture(self) -> str:
+        return self.ARCHITECTURE
+
+    def to_dict(self):
+        return {**super().to_dict(), "architecture": self.ARCHITECTURE}

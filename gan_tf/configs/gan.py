@@ -1,0 +1,47 @@
+"""The original GAN (Goodfellow et al. 2014): fully connected networks, the cross-entropy game.
+
+The paper trains with SGD and momentum (Algorithm 1); gan_tf trains every cross-entropy GAN
+with DCGAN's Adam(2e-4, 0.5) (Radford et al. 2016, sec. 4), the setting of its recorded results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from gan_tf.configs.base import setting
+from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
+
+G_LOSSES = ("minimax", "non_saturating")
+
+
+@dataclasses.dataclass
+class CrossEntropyGANConfig(NoiseToImageConfig, AdamSettings):
+    """The minimax game of Goodfellow et al. 2014 (eq. 1), with G's loss of choice."""
+
+    g_loss: str = setting(
+        "non_saturating",
+        "Generator loss: the minimax log(1 - D(G(z))) of eq. 1, or the non-saturating "
+        "-log D(G(z)) that sec. 3 recommends.",
+        choices=G_LOSSES,
+    )
+
+
+@dataclasses.dataclass
+class GANConfig(CrossEntropyGANConfig):
+    VARIANT: ClassVar[str] = "gan"
+    BUILDER: ClassVar[str] = "gan_tf.models.zoo:build_gan"
+
+    architecture: str = setting(
+        "mlp",
+        "Networks: fully connected (the GAN paper's, sec. 5: MLPs) or convolutional (DCGAN's).",
+        choices=("mlp", "dcgan"),
+    )
+    train_steps: int = setting(
+        20_000,
+        "Training iterations (each: d_steps D updates, then g_steps G updates).",
+        lower_bound=1,
+    )
+
+
+CONFIG = GANConfig

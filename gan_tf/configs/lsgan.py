@@ -1,0 +1,23 @@
+"""LSGAN (Mao et al. 2017): least-squares losses with the 0-1 coding a = 0, b = 1, c = 1 (eq. 9).
+
+Its losses are fixed (eq. 2), so it has no --g_loss. Networks and Adam(2e-4, 0.5) as DCGAN's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
+
+
+@dataclasses.dataclass
+class LSGANConfig(NoiseToImageConfig, AdamSettings):
+    VARIANT: ClassVar[str] = "lsgan"
+    BUILDER: ClassVar[str] = "gan_tf.models.lsgan:build_lsgan"
+    REFUSED: ClassVar[dict[str, str]] = {
+        "g_loss": "LSGAN fixes its losses: both least squares (Mao et al. 2017, eq. 2)"
+    }
+
+
+CONFIG = LSGANConfig

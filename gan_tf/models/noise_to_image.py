@@ -1,0 +1,228 @@
+"""`NoiseToImageGAN`: the step every noise-to-image variant reuses (GAN, DCGAN, WGAN, WGAN-GP,
+LSGAN, CGAN).
+
+`train_step` is Algorithm 1 of Goodfellow et al. 2014 generalised to k discriminator steps and
+m generator steps per iteration:
+
+    for k steps:   sample real x, noise z;   update D on  d_loss(D(x), D(G(z))) + D's regularisers
+    for m steps:   sample noise z;            update G on  g_loss(D(G(z))) + G's regularisers
+    then:          update G's moving average (when the model has one)
+
+A variant changes only what differs from that: the pair of losses (given to `compile`), a
+regulariser on either side (`d_regularizers` / `g_regularizers`, e.g. WGAN-GP's penalty, R1;
+lazy ones get updates of their own, `gan_tf.models.regularizers`), something done after each D
+update (`after_discriminator_update`, e.g. WGAN's weight clipping), or the networks and their
+conditioning. The data gives `d_steps` real batches at once (`batch_size * d_steps` images),
+so each critic step sees fresh real samples as in the papers' algorithm boxes.
+
+Under tf.distribute with d_steps > 1 the N replicas' data slices are cut from the global batch
+differently from one device's, so the real images of each critic step differ from a one-device
+run's (see `gan_tf.training.distribute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import keras
+import tensorflow as tf
+
+from gan_tf import losses as gan_losses
+from gan_tf.models.base import AdversarialModel, Logs
+from gan_tf.models.regularizers import Regularizer, RegularizerInputs, lazy_updates, regularize
+
+
+class NoiseToImageGAN(AdversarialModel):
+    """A generator G(z [, y]), a discriminator D(x [, y]) and the alternating GAN update.
+
+    Args:
+      generator: maps z (batch, latent_dim) [and int labels (batch,)] to images.
+      discriminator: maps images [and labels] to raw scores (logits), shape (batch, ...).
+      latent_dim: size of the noise vector z ~ N(0, I).
+      num_classes: when set, both networks take int labels as a second input (CGAN).
+      d_steps: discriminator (critic) updates per iteration, k in Goodfellow et al.'s Algorithm 1.
+      g_steps: generator updates per iteration.
+      d_regularizers / g_regularizers: terms added to D's / G's loss.
+      seed, ema, schedule: see `AdversarialModel`.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        latent_dim: int,
+        d_steps: int,
+        g_steps: int,
+        num_classes: int | None = None,
+        d_regularizers: Sequence[Regularizer] = (),
+        g_regularizers: Sequence[Regularizer] = (),
+        **kwargs,
+    ) -> None:
+        super().__init__(**kwargs)
+        if d_steps < 1 or g_steps < 1:
+            raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps}, {g_steps}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.d_steps = d_steps
+        self.g_steps = g_steps
+        self.d_regularizers = list(d_regularizers)
+        self.g_regularizers = list(g_regularizers)
+
+    def compile(
+        self,
+        *,
+        d_loss_fn: gan_losses.DiscriminatorLoss,
+        g_loss_fn: gan_losses.GeneratorLoss,
+        d_output_fn: Callable[[tf.Tensor], tf.Tensor] | None = tf.sigmoid,
+        **kwargs,
+    ) -> None:
+        """Args beyond the base's (`d_optimizer`, `g_optimizer`, Keras's own):
+
+        d_loss_fn(real_scores, fake_scores) / g_loss_fn(fake_scores): see `gan_tf.losses`.
+        d_output_fn: maps raw scores to the quantity logged as `d_real` / `d_fake` (sigmoid
+          for the cross-entropy losses, so they read as D's probability of "real"; None logs
+          the raw scores, as for a Wasserstein critic or a least-squares discriminator).
+        """
+        super().compile(**kwargs)
+        self.d_loss_fn = d_loss_fn
+        self.g_loss_fn = g_loss_fn
+        self.d_output_fn = d_output_fn
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.num_classes)
+
+    # --- Random draws ----------------------------------------------------------------------------
+
+    def sample_latent(self, batch_size: int) -> tf.Tensor:
+        """z ~ N(0, I), shape (batch_size, latent_dim)."""
+        return self.sample_normal(batch_size, self.latent_dim)
+
+    def sample_labels(self, batch_size: int) -> tf.Tensor:
+        """Uniformly drawn class labels for conditional generation."""
+        return self.sample_integers(batch_size, 0, self.num_classes)
+
+    # --- Network calls, with or without labels ---------------------------------------------------
+
+    def generate(
+        self,
+        z: tf.Tensor,
+        labels: tf.Tensor | None = None,
+        training: bool = False,
+        ema: bool = False,
+    ) -> tf.Tensor:
+        """G(z [, labels]) as float32; with `ema`, the moving average of G when there is one."""
+        network = self.ema.network if ema and self.ema is not None else self.generator
+        images = network([z, labels] if self.conditional else z, training=training)
+        return tf.cast(images, tf.float32)  # real and fake images alike float32
+
+    def discriminate(
+        self, images: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False
+    ) -> tf.Tensor:
+        scores = self.discriminator(
+            [images, labels] if self.conditional else images, training=training
+        )
+        return tf.cast(scores, tf.float32)  # losses in float32 under mixed precision
+
+    # --- Hooks a variant overrides ----------------------------------------------------------------
+
+    def discriminator_loss(self, real_scores: tf.Tensor, fake_scores: tf.Tensor) -> tuple:
+        """D's loss and any extra values to log (its regularisers come on top)."""
+        return self.d_loss_fn(real_scores, fake_scores), {}
+
+    def generator_loss(self, fake_scores: tf.Tensor) -> tf.Tensor:
+        return self.g_loss_fn(fake_scores)
+
+    def after_discriminator_update(self) -> None:
+        """Called after every D update (WGAN clips the critic's weights here)."""
+
+    # --- The step --------------------------------------------------------------------------------
+
+    def train_step(self, data) -> Logs:
+        real_images, labels = data if self.conditional else (data, None)
+        self.start_step()
+        batch = self.critic_batch(real_images)
+
+        # 1. k discriminator steps, each on its own slice of the real batch.
+        for k in range(self.d_steps):
+            d_logs = self.discriminator_step(
+                real_images[k * batch : (k + 1) * batch],
+                None if labels is None else labels[k * batch : (k + 1) * batch],
+                update=self.step.value * self.d_steps + k,
+            )
+        # 2. m generator steps on fresh noise.
+        for m in range(self.g_steps):
+            g_logs = self.generator_step(batch, update=self.step.value * self.g_steps + m)
+        # 3. The generator's moving average follows G.
+        if self.ema is not None:
+            self.ema.update(self.generator, self.step.value)
+
+        return self.finish_step({**d_logs, **g_logs}, images=batch)
+
+    def critic_batch(self, real_images: tf.Tensor) -> int:
+        """Images per D update: the real batch holds one slice per D update."""
+        total = real_images.shape[0]
+        if total is None:
+            # Keras retraces a step for a second input shape with the batch left unknown.
+            raise ValueError(
+                "the step needs a fixed batch size; a fit with another batch size than the "
+                "model's first needs model.make_train_function(force=True) before it"
+            )
+        if total % self.d_steps:
+            raise ValueError(
+                f"a real batch of {total} images does not divide into d_steps={self.d_steps} "
+                "critic updates: feed batches of batch_size * d_steps images with "
+                "drop_remainder=True (as gan_tf's pipelines do)"
+            )
+        return total // self.d_steps
+
+    def discriminator_step(
+        self, real_images: tf.Tensor, labels: tf.Tensor | None, update: tf.Tensor
+    ) -> Logs:
+        batch = real_images.shape[0]
+        z = self.sample_latent(batch)
+        fake_images = self.generate(z, labels, training=True)
+        inputs = RegularizerInputs(real_images, fake_images, z, labels)
+
+        def loss_fn():
+            real_scores = self.discriminate(real_images, labels, training=True)
+            fake_scores = self.discriminate(fake_images, labels, training=True)
+            loss, logs = self.discriminator_loss(real_scores, fake_scores)
+            penalty, penalty_logs = regularize(self, self.d_regularizers, inputs)
+            return loss + penalty, {
+                "d_real": self._mean_output(real_scores),
+                "d_fake": self._mean_output(fake_scores),
+                **logs,
+                **penalty_logs,
+            }
+
+        loss, logs, norm = self.minimize("d", loss_fn)
+        lazy_logs = lazy_updates(self, "d", self.d_regularizers, inputs, update)
+        self.after_discriminator_update()
+        return {"d_loss": loss, "d_grad_norm": norm, **logs, **lazy_logs}
+
+    def generator_step(self, batch: int, update: tf.Tensor) -> Logs:
+        z = self.sample_latent(batch)
+        labels = self.sample_labels(batch) if self.conditional else None
+        inputs = RegularizerInputs(latents=z, labels=labels)
+
+        def loss_fn():
+            fake_images = self.generate(z, labels, training=True)
+            fake_scores = self.discriminate(fake_images, labels, training=True)
+            penalty, logs = regularize(
+                self, self.g_regularizers, RegularizerInputs(None, fake_images, z, labels)
+            )
+            return self.generator_loss(fake_scores) + penalty, logs
+
+        loss, logs, norm = self.minimize("g", loss_fn)
+        lazy_logs = lazy_updates(self, "g", self.g_regularizers, inputs, update)
+        return {"g_loss": loss, "g_grad_norm": norm, **logs, **lazy_logs}
+
+    # --- Helpers ---------------------------------------------------------------------------------
+
+    def _mean_output(self, scores: tf.Tensor) -> tf.Tensor:
+        outputs = self.d_output_fn(scores) if self.d_output_fn is not None else scores
+        return tf.reduce_mean(outputs)

@@ -1,0 +1,157 @@
+"""Regularisers added to either network's loss, with access to what they need, and applied
+every step or lazily.
+
+A regulariser gets the model (its networks and random draws) and `RegularizerInputs` (real
+images, fakes, noise, labels) and returns its unweighted value and logs; the model adds
+`weight * value` to the network's loss. With `interval` k > 1 it is lazy (Karras et al. 2020,
+"Analyzing and Improving the Image Quality of StyleGAN", sec. 3.1 and appendix B): applied as
+an update of its own every k-th update of that network, weighted by k, and the network's
+optimizer has its learning rate and betas adjusted (`lazy_adam_settings`). The choice of step
+is a tensor (`tf.cond`), so the step still traces once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import ClassVar
+
+import tensorflow as tf
+
+from gan_tf import losses
+
+Logs = dict[str, tf.Tensor]
+
+
+@dataclasses.dataclass
+class RegularizerInputs:
+    """What a regulariser may use; fields a step does not have are None."""
+
+    real_images: tf.Tensor | None = None
+    fake_images: tf.Tensor | None = None
+    latents: tf.Tensor | None = None
+    labels: tf.Tensor | None = None
+
+
+@dataclasses.dataclass
+class Regularizer:
+    """`weight * penalty(model, inputs)` added to one network's loss every `interval` updates.
+
+    Subclasses implement `penalty`, returning (unweighted value, logs named `LOG_NAMES`).
+    """
+
+    LOG_NAMES: ClassVar[tuple[str, ...]] = ()
+
+    weight: float
+    interval: int = 1
+
+    def __post_init__(self) -> None:
+        if self.weight < 0:
+            raise ValueError(f"a regulariser's weight must be >= 0, got {self.weight}")
+        if self.interval < 1:
+            raise ValueError(f"a regulariser's interval must be >= 1, got {self.interval}")
+
+    @property
+    def lazy(self) -> bool:
+        return self.interval > 1
+
+    def penalty(self, model, inputs: RegularizerInputs) -> tuple[tf.Tensor, Logs]:
+        raise NotImplementedError
+
+
+@dataclasses.dataclass
+class GradientPenalty(Regularizer):
+    """WGAN-GP's penalty E[(||grad D(x_hat)||_2 - 1)^2] at random interpolates x_hat of real
+    and fake images, eps ~ U[0, 1] per sample (Gulrajani et al. 2017, eq. 3, Algorithm 1 lines
+    4-7). `critic(model, images, labels)` gives the scores that are penalised (StarGAN: its
+    real/fake head only)."""
+
+    LOG_NAMES: ClassVar[tuple[str, ...]] = ("gradient_penalty", "gradient_norm")
+
+    critic: Callable | None = None
+
+    def penalty(self, model, inputs: RegularizerInputs) -> tuple[tf.Tensor, Logs]:
+        real, fake, labels = inputs.real_images, inputs.fake_images, inputs.labels
+        epsilon = model.sample_uniform(real.shape[0])  # one per sample, Uniform[0, 1]
+        points = losses.interpolate(real, fake, epsilon)
+        critic = self.critic or default_critic
+        penalty, norm = losses.gradient_penalty(lambda x: critic(model, x, labels), points)
+        return penalty, {"gradient_penalty": penalty, "gradient_norm": norm}
+
+
+@dataclasses.dataclass
+class R1Penalty(Regularizer):
+    """R1 = gamma / 2 * E[||grad_x D(x)||^2] on real images (Mescheder et al. 2018, "Which
+    Training Methods for GANs do actually Converge?", eq. 9). `weight` is gamma / 2."""
+
+    LOG_NAMES: ClassVar[tuple[str, ...]] = ("r1_penalty",)
+
+    def penalty(self, model, inputs: RegularizerInputs) -> tuple[tf.Tensor, Logs]:
+        labels = inputs.labels
+        value = losses.r1_penalty(lambda x: default_critic(model, x, labels), inputs.real_images)
+        return value, {"r1_penalty": value}
+
+
+def default_critic(model, images: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
+    return model.discriminate(images, labels, training=True)
+
+
+def lazy_adam_settings(
+    learning_rate: float, beta_1: float, beta_2: float, interval: int
+) -> tuple[float, float, float]:
+    """Adam's settings for a network regularised every `interval` updates: with c = k / (k + 1),
+    lr * c, beta_1^c, beta_2^c (Karras et al. 2020, appendix B, "Lazy regularization"), so the
+    k main updates and the one regulariser update move the weights as k updates would."""
+    if interval <= 1:
+        return learning_rate, beta_1, beta_2
+    c = interval / (interval + 1)
+    return learning_rate * c, beta_1**c, beta_2**c
+
+
+def regularize(
+    model, regularizers: list[Regularizer], inputs: RegularizerInputs
+) -> tuple[tf.Tensor, Logs]:
+    """The non-lazy regularisers' weighted sum, to add to the network's loss inside its tape,
+    and their logs."""
+    total, logs = tf.constant(0.0), {}
+    for regularizer in regularizers:
+        if regularizer.lazy:
+            continue
+        value, reg_logs = regularizer.penalty(model, inputs)
+        total += regularizer.weight * value
+        logs.update(reg_logs)
+    return total, logs
+
+
+def lazy_updates(
+    model,
+    role: str,
+    regularizers: list[Regularizer],
+    inputs: RegularizerInputs,
+    update: tf.Tensor,
+) -> Logs:
+    """The lazy regularisers' own updates of the `role` network: each, on the updates where
+    `update % interval == 0`, one optimizer step on `interval * weight * penalty`; on the
+    others nothing is computed. Returns their logs (0 on the updates they skip)."""
+    logs: Logs = {}
+    for regularizer in regularizers:
+        if not regularizer.lazy:
+            continue
+        if model.distribute_strategy.num_replicas_in_sync > 1:
+            # tf.distribute cannot aggregate gradients (merge_call) inside a tf.cond branch.
+            raise ValueError("lazy regularisation runs on one device only, not under tf.distribute")
+
+        def apply(regularizer=regularizer):
+            def loss_fn():
+                value, reg_logs = regularizer.penalty(model, inputs)
+                return regularizer.interval * regularizer.weight * value, reg_logs
+
+            _, reg_logs, _ = model.minimize(role, loss_fn)
+            return [reg_logs[name] for name in regularizer.LOG_NAMES]
+
+        def skip(regularizer=regularizer):
+            return [tf.constant(0.0) for _ in regularizer.LOG_NAMES]
+
+        values = tf.cond(update % regularizer.interval == 0, apply, skip)
+        logs.update(zip(regularizer.LOG_NAMES, values, strict=True))
+    return logs
