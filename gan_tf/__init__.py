@@ -6,9 +6,9 @@
     gan_tf.train(model, config, workdir="runs/dcgan_mnist")
     images = gan_tf.sample(model, 16)
 
-Layers, each importing only those below it:
+Layers, each importing only those below it (tests/test_layers.py checks it):
   errors, images  ->  data/, networks/  ->  configs/  ->  losses  ->  models/  ->  training/
-  ->  metrics/  ->  analysis/  ->  api, experiments/, CLIs
+  ->  metrics/  ->  analysis/  ->  api  ->  experiments/, evaluate, generate
 """
 
 from __future__ import annotations

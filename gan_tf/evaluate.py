@@ -64,6 +64,13 @@ def define_flags() -> None:
     flags.DEFINE_bool(
         "raw_generator", False, "Evaluate G itself, not its EMA (for runs with --ema_decay)."
     )
+    flags.DEFINE_integer(
+        "standing_statistics",
+        0,
+        "Before evaluating, set the generator's batch-norm statistics to the average over N "
+        "batches of 256 in training mode (BigGAN's standing statistics); 0: its own.",
+        lower_bound=0,
+    )
     flags.mark_flag_as_required("workdir")
 
 
@@ -156,6 +163,7 @@ def evaluate(
     jit_compile: bool = True,
     command: str | None = None,
     raw_generator: bool = False,
+    standing_statistics: int = 0,
 ) -> tuple[str, pathlib.Path]:
     """Evaluates a run (see the module docstring); returns (table, JSON path).
 
@@ -190,6 +198,9 @@ def evaluate(
     logging.info("evaluating %s at step %d: %s on %d samples", workdir, step, names, num_samples)
     # The EMA generator when the run has one (`--ema_decay`), unless raw_generator.
     generator = "ema" if getattr(model, "ema", None) is not None and not raw_generator else "raw"
+    if standing_statistics and hasattr(model, "standing_statistics"):
+        model.standing_statistics(standing_statistics, ema=generator == "ema")
+        generator += f"_standing{standing_statistics}"
     result = evaluator.evaluate_model(model, seed, raw_generator=raw_generator)
     networks = {}
     if evaluator.inception is not None:
@@ -217,7 +228,10 @@ def evaluate(
     }
     # An EMA run's raw generator gets its own record beside the EMA's.
     raw_of_ema = raw_generator and getattr(model, "ema", None) is not None
-    name = f"step_{step}_raw.json" if raw_of_ema else f"step_{step}.json"
+    suffix = ("_raw" if raw_of_ema else "") + (
+        f"_standing{standing_statistics}" if standing_statistics else ""
+    )
+    name = f"step_{step}{suffix}.json"
     path = write_record(pathlib.Path(out or pathlib.Path(workdir) / "eval" / name), record)
     return format_table(json.loads(path.read_text())), path
 
@@ -241,6 +255,7 @@ def main(argv: list[str]) -> None:
             out=FLAGS.out,
             jit_compile=FLAGS.jit_compile,
             raw_generator=FLAGS.raw_generator,
+            standing_statistics=FLAGS.standing_statistics,
             command=shlex.join(["python", "-m", "gan_tf.evaluate", *sys.argv[1:]]),
         )
     except UsageError as error:

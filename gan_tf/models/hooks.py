@@ -14,6 +14,8 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
+from gan_tf.models.precision import nested_layers
+
 
 class GeneratorEMA(tf.Module):
     """An exponential moving average of the generator's weights (Karras et al. 2018, sec. 4.1;
@@ -88,3 +90,33 @@ class Schedule(tf.Module):
     def logs(self) -> dict[str, tf.Tensor]:
         """Every value, as float32 scalars named `schedule/<name>`."""
         return {f"schedule/{name}": tf.cast(self(name), tf.float32) for name in self.values}
+
+
+def standing_statistics(
+    network: keras.Model, make_inputs: Callable[[int], object], batches: int
+) -> int:
+    """Replaces the moving statistics of every batch norm in `network` by the average of its
+    batch statistics over `batches` forward passes in training mode ("standing statistics",
+    Brock et al. 2019, appendix C.1). Needed by an EMA generator with batch norm: its weights
+    are averaged, but the moving statistics it holds were accumulated by the raw generator's
+    weights. `make_inputs(k)` gives the k-th batch of inputs. Returns the layers updated.
+
+    The average is exact: the k-th pass (from 0) updates with momentum k / (k + 1).
+    """
+    layers = [
+        layer
+        for layer in nested_layers(network)
+        if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    if not layers or batches < 1:
+        return 0
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for k in range(batches):
+            for layer in layers:
+                layer.momentum = k / (k + 1)
+            network(make_inputs(k), training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta, strict=True):
+            layer.momentum = momentum
+    return len(layers)

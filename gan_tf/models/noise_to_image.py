@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from gan_tf import losses as gan_losses
 from gan_tf.models.base import AdversarialModel, Logs
+from gan_tf.models.hooks import standing_statistics
 from gan_tf.models.regularizers import Regularizer, RegularizerInputs, lazy_updates, regularize
 
 
@@ -126,6 +127,26 @@ class NoiseToImageGAN(AdversarialModel):
             [images, labels] if self.conditional else images, training=training
         )
         return tf.cast(scores, tf.float32)  # losses in float32 under mixed precision
+
+    def standing_statistics(
+        self, batches: int, batch_size: int = 256, seed: int = 1, ema: bool = False
+    ) -> int:
+        """Standing statistics (Brock et al. 2019, appendix C.1) for G, or with `ema` its moving
+        average when it has one: batch norm's moving statistics become the average batch
+        statistics of `batches` batches of fresh noise (and uniform labels). Returns the
+        number of batch-norm layers updated (0 for a generator without any)."""
+        network = self.ema.network if ema and self.ema is not None else self.generator
+
+        def inputs(k: int):
+            z = tf.random.stateless_normal((batch_size, self.latent_dim), seed=[seed, k])
+            if not self.conditional:
+                return z
+            labels = tf.random.stateless_uniform(
+                (batch_size,), seed=[seed, k + 10_000], maxval=self.num_classes, dtype=tf.int32
+            )
+            return [z, labels]
+
+        return standing_statistics(network, inputs, batches)
 
     # --- Hooks a variant overrides ----------------------------------------------------------------
 

@@ -172,3 +172,27 @@ def test_evaluate_uses_the_ema_unless_asked_for_the_raw_generator(tmp_path, data
         "step_3.json",
         "step_3_raw.json",
     ]
+
+
+def test_standing_statistics_are_the_average_batch_statistics():
+    from gan_tf.models.hooks import standing_statistics
+
+    generator = generator_with_batch_norm()
+    batches = [tf.random.stateless_normal((32, 2), seed=[7, k]) * (k + 1) for k in range(3)]
+    dense = generator.layers[0]
+    means = [tf.reduce_mean(dense(b), axis=0).numpy() for b in batches]
+    variances = [tf.math.reduce_variance(dense(b), axis=0).numpy() for b in batches]
+    norm = generator.layers[1]
+    assert standing_statistics(generator, lambda k: batches[k], 3) == 1
+    np.testing.assert_allclose(norm.moving_mean.numpy(), np.mean(means, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(norm.moving_variance.numpy(), np.mean(variances, 0), rtol=1e-4)
+    assert norm.momentum == 0.99  # restored
+
+
+def test_the_model_computes_standing_statistics_for_its_ema():
+    config, model = tiny_dcgan(ema_decay=0.5)
+    model.fit(zeros(config), steps_per_epoch=2, epochs=1, verbose=0)
+    raw_before = [w.numpy() for w in model.generator.non_trainable_weights]
+    assert model.standing_statistics(2, batch_size=8, ema=True) > 0
+    for before, after in zip(raw_before, model.generator.non_trainable_weights, strict=True):
+        np.testing.assert_array_equal(before, after.numpy())  # G's own are untouched
