@@ -228,6 +228,26 @@ class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
             batch_size,
         )
 
+    @staticmethod
+    def critic_batch(images: tf.Tensor, d_steps: int) -> int:
+        """Examples per D update: a step's batch holds one slice per D update (the pipelines
+        give `batch_size * d_steps` examples). Raises ValueError for a batch that does not
+        divide, or one of unknown size."""
+        total = images.shape[0]
+        if total is None:
+            # Keras retraces a step for a second input shape with the batch left unknown.
+            raise ValueError(
+                "the step needs a fixed batch size; a fit with another batch size than the "
+                "model's first needs model.make_train_function(force=True) before it"
+            )
+        if total % d_steps:
+            raise ValueError(
+                f"a real batch of {total} images does not divide into d_steps={d_steps} "
+                "critic updates: feed batches of batch_size * d_steps images with "
+                "drop_remainder=True (as gan_tf's pipelines do)"
+            )
+        return total // d_steps
+
     # --- Hooks' bookkeeping inside the step ------------------------------------------------------
 
     def finish_step(self, logs: Logs, images: int) -> Logs:

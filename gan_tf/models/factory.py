@@ -130,12 +130,18 @@ def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[s
     }
 
 
+def d_reg_interval(config: RunConfig) -> int:
+    """How often D's regulariser has its own update (1: never lazy), for its optimizer's
+    adjustment: `d_reg_interval` when the config has R1, else 1."""
+    if isinstance(config, NoiseToImageConfig) and config.r1_gamma:
+        return config.d_reg_interval
+    return 1
+
+
 def adam_optimizers(config: RunConfig) -> dict[str, keras.optimizers.Optimizer]:
     """`compile`'s d_optimizer and g_optimizer: Adam at each network's learning rate and the
     config's betas, D's adjusted for a lazy regulariser."""
-    d_interval = 1
-    if isinstance(config, NoiseToImageConfig) and config.r1_gamma:
-        d_interval = config.d_reg_interval
+    d_interval = d_reg_interval(config)
     return {
         "d_optimizer": adam(config.d_learning_rate, config.beta_1, config.beta_2, d_interval),
         "g_optimizer": adam(config.g_learning_rate, config.beta_1, config.beta_2),

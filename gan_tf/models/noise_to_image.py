@@ -165,7 +165,7 @@ class NoiseToImageGAN(AdversarialModel):
     def train_step(self, data) -> Logs:
         real_images, labels = data if self.conditional else (data, None)
         self.start_step()
-        batch = self.critic_batch(real_images)
+        batch = self.critic_batch(real_images, self.d_steps)
 
         # 1. k discriminator steps, each on its own slice of the real batch.
         for k in range(self.d_steps):
@@ -182,23 +182,6 @@ class NoiseToImageGAN(AdversarialModel):
             self.ema.update(self.generator, self.step.value)
 
         return self.finish_step({**d_logs, **g_logs}, images=batch)
-
-    def critic_batch(self, real_images: tf.Tensor) -> int:
-        """Images per D update: the real batch holds one slice per D update."""
-        total = real_images.shape[0]
-        if total is None:
-            # Keras retraces a step for a second input shape with the batch left unknown.
-            raise ValueError(
-                "the step needs a fixed batch size; a fit with another batch size than the "
-                "model's first needs model.make_train_function(force=True) before it"
-            )
-        if total % self.d_steps:
-            raise ValueError(
-                f"a real batch of {total} images does not divide into d_steps={self.d_steps} "
-                "critic updates: feed batches of batch_size * d_steps images with "
-                "drop_remainder=True (as gan_tf's pipelines do)"
-            )
-        return total // self.d_steps
 
     def discriminator_step(
         self, real_images: tf.Tensor, labels: tf.Tensor | None, update: tf.Tensor

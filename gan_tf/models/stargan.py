@@ -161,12 +161,7 @@ class StarGAN(TranslationModel):
         images, labels = data
         labels = tf.cast(labels, tf.float32)
         self.start_step()
-        if images.shape[0] is None or images.shape[0] % self.d_steps:
-            raise ValueError(
-                f"a batch of {images.shape[0]} images does not divide into d_steps="
-                f"{self.d_steps} critic updates: feed batch_size * d_steps examples per step"
-            )
-        batch = images.shape[0] // self.d_steps
+        batch = self.critic_batch(images, self.d_steps)
 
         # 1. n_critic updates of D, each on its own slice of real images.
         for k in range(self.d_steps):

@@ -20,7 +20,12 @@ import tensorflow as tf
 from gan_tf import losses
 from gan_tf.configs.wgan import WGANConfig
 from gan_tf.errors import UsageError
-from gan_tf.models.factory import build_networks, core_arguments, refuse_dcgan_options
+from gan_tf.models.factory import (
+    build_networks,
+    core_arguments,
+    d_reg_interval,
+    refuse_dcgan_options,
+)
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import lazy_adam_settings
 
@@ -65,7 +70,7 @@ class WGAN(NoiseToImageGAN):
         iteration = self.step.value  # generator iterations done so far
         warmup = (iteration < WARMUP_ITERATIONS) | (iteration % WARMUP_PERIOD == 0)
         extra = tf.where(warmup, self.warmup_critic_steps - self.d_steps, 0)
-        batch = self.critic_batch(real_images)
+        batch = self.critic_batch(real_images, self.d_steps)
         # The iteration's d_steps real batches, one per row.
         real_batches = tf.reshape(real_images, [self.d_steps, batch, *real_images.shape[1:]])
         label_batches = None if labels is None else tf.reshape(labels, [self.d_steps, batch])
@@ -137,7 +142,7 @@ def build_wgan(config: WGANConfig) -> WGAN:
         config.d_learning_rate,
         0.0,
         config.rmsprop_rho,
-        config.d_reg_interval if config.r1_gamma else 1,
+        d_reg_interval(config),
     )
     model.compile(
         d_optimizer=keras.optimizers.RMSprop(d_rate, rho=d_rho),
