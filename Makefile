@@ -1,6 +1,7 @@
 # gan_tf: one command to install and run the demo, one to install and run the tests.
 #   make demo    train DCGAN on the packaged MNIST digits (offline), write samples + TensorBoard
 #   make test    the test suite (no network)
+#   make test-resume   resume exactness of every variant with and without XLA
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test lint format bench bench-toy bench-translation results tensorboard clean
+.PHONY: install install-dev demo test test-resume lint format bench bench-toy bench-translation results tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,10 @@ demo: $(VENV)/.installed
 # On every core (pytest-xdist); `pytest tests/...` runs a part of it in one process.
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n auto
+
+# Resume exactness for every variant of the check with XLA on too (the suite: dcgan's only).
+test-resume: $(VENV)/.installed-dev
+	GAN_TF_RESUME_ALL=1 $(BIN)/python -m pytest -n auto tests/training/test_resume.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check gan_tf tests benchmarks

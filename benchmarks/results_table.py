@@ -209,18 +209,26 @@ def already_evaluated(settings: Settings, workdir: pathlib.Path) -> bool:
     """Whether the run's last checkpoint already has an evaluation with these metrics on this
     many samples (evaluating 10,000 images takes minutes on a CPU, see
     experiments/results_discussion.md: a resumed table build must not repeat it)."""
-    path = workdir / "eval" / f"step_{checkpoint_step(workdir)}.json"
-    if not path.is_file():
-        return False
-    try:
-        record = json.loads(path.read_text())
-    except json.JSONDecodeError:
+    record = table_record(settings, workdir / "eval" / f"step_{checkpoint_step(workdir)}.json")
+    if record is None:
         return False
     # The keys `gan_tf.evaluate` writes: one per metric, "pr" gives precision and recall; a
     # metric it cannot compute (IS without logits) is listed under "unavailable" instead.
     wanted = {"precision" if m == "pr" else m for m in settings.metrics.split(",")}
-    done = set(record["metrics"]) | set(record.get("unavailable", {}))
-    return record.get("num_samples") == settings.num_samples and wanted <= done
+    return wanted <= set(record["metrics"]) | set(record.get("unavailable", {}))
+
+
+def table_record(settings: Settings, path: pathlib.Path) -> dict | None:
+    """The evaluation in `path` on `settings.num_samples` samples (the newest such), if any."""
+    from gan_tf.errors import UsageError
+    from gan_tf.evaluate import read_records
+
+    try:
+        records = read_records(path)
+    except UsageError:
+        return None
+    matching = [r for r in records if r.get("num_samples") == settings.num_samples]
+    return matching[-1] if matching else None
 
 
 def latest_grid(workdir: pathlib.Path) -> pathlib.Path | None:
@@ -236,9 +244,10 @@ def collect_row(
     evaluations = sorted(
         (workdir / "eval").glob("step_*.json"), key=lambda p: int(p.stem.split("_")[1])
     )
-    if not evaluations:
+    records = [r for r in (table_record(settings, p) for p in evaluations) if r is not None]
+    if not records:
         return None
-    record = json.loads(evaluations[-1].read_text())
+    record = records[-1]
     timing = workdir / "wall_time.json"
     config = json.loads((workdir / "run.json").read_text())
     return Row(

@@ -36,12 +36,14 @@ def train(model, config: RunConfig, workdir: str | pathlib.Path):
     run there if one exists; returns a `gan_tf.training.runner.TrainResult`."""
     from gan_tf.metrics.periodic_evaluation import periodic_evaluation
     from gan_tf.training import distribute
-    from gan_tf.training.runner import check_workdir
     from gan_tf.training.runner import train as train_model
 
-    check_workdir(pathlib.Path(workdir), config)
-    dataset = distribute.dataset_for(config.training_pipeline(), model.distribute_strategy)
-    return train_model(model, dataset, config, workdir, make_evaluation=periodic_evaluation)
+    def batches(start_step: int):
+        # From the restored step on: a resumed run sees the batches it would have seen.
+        pipeline = config.training_pipeline(start_step)
+        return distribute.dataset_for(pipeline, model.distribute_strategy)
+
+    return train_model(model, batches, config, workdir, make_evaluation=periodic_evaluation)
 
 
 def sample(
@@ -63,14 +65,22 @@ def sample(
 def run(config: RunConfig, workdir: str | pathlib.Path, strategy: Any = None):
     """Builds and trains `config` in `workdir` under `strategy` (default: the one
     `config.strategy` names): the whole of an experiment's command line after its flags."""
+    from gan_tf.training import distribute
+    from gan_tf.training.workdir import locked, resume_changes
+
+    if strategy is None:
+        strategy = distribute.make_strategy(config.strategy)
+    # The lock and the settings check before the model is built and the data read.
+    with locked(workdir, chief=distribute.is_chief(strategy)):
+        resume_changes(pathlib.Path(workdir), config)
+        return _build_and_train(config, workdir, strategy)
+
+
+def _build_and_train(config: RunConfig, workdir: str | pathlib.Path, strategy: Any):
     from absl import logging
 
     from gan_tf.training import distribute
-    from gan_tf.training.runner import check_workdir
 
-    check_workdir(pathlib.Path(workdir), config)
-    if strategy is None:
-        strategy = distribute.make_strategy(config.strategy)
     distribute.check_global_batch(config.batch_size, strategy)
     replicas = strategy.num_replicas_in_sync
     logging.info(

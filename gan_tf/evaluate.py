@@ -7,8 +7,10 @@
 The run's ``run.json`` rebuilds the model, the last checkpoint (or ``--checkpoint``) gives the
 weights; ``--num_samples`` images are generated from a fixed seed and compared with the first
 ``--num_samples`` images of the test split (features of the real images are cached, see
-``gan_tf.metrics.real_stats``). Prints a table and writes ``RUN/eval/step_<N>.json`` (metrics
-of the same step, sample count and seed are merged into an existing file). Progress is logged.
+``gan_tf.metrics.real_stats``). Prints a table and adds the evaluation to
+``RUN/eval/step_<N>.json``, which keeps every evaluation of step N (``{"evaluations": [...]}``,
+one per generator, split, sample count and seed; metrics of the same one are merged).
+Progress is logged.
 
 Metrics: ``fid``, ``kid``, ``pr`` (precision/recall) and ``is`` use the FID Inception network
 (``--inception_weights``, ``$GAN_TF_INCEPTION_WEIGHTS`` or ``python -m gan_tf.metrics.inception
@@ -122,30 +124,50 @@ def format_table(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_record(path: pathlib.Path, record: dict[str, Any]) -> pathlib.Path:
-    """Writes ``record`` as JSON; metrics already in ``path`` for the same step, checkpoint,
-    split, sample count and seed are kept (a later ``--metrics=cs`` adds to a FID record)."""
-    same = ("step", "checkpoint", "generator", "split", "num_samples", "seed")
-    if path.is_file():
-        try:
-            old = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            old = {}
-        # Records from before the "generator" field evaluated the raw generator.
-        defaults = {"generator": "raw"}
-        if all(old.get(k, defaults.get(k)) == record[k] for k in same):
-            now_unavailable = record["unavailable"]
-            for field in ("metrics", "unavailable", "reference"):
-                record[field] = {**old.get(field, {}), **record[field]}
-            for metric in record["requested"]:  # Computed now: no longer unavailable.
-                if metric not in now_unavailable:
-                    record["unavailable"].pop(metric, None)
-            record["requested"] = list(
-                dict.fromkeys(old.get("requested", []) + record["requested"])
-            )
+# What makes two evaluations the same: their metrics are merged into one record.
+RECORD_KEY = ("step", "checkpoint", "generator", "split", "num_samples", "seed")
+
+
+def read_records(path: pathlib.Path) -> list[dict[str, Any]]:
+    """The evaluations in ``path`` (``{"evaluations": [...]}``; a file holding one record, as
+    gan_tf wrote before keeping every evaluation, is that record); [] when there is none."""
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{path} is not valid JSON ({error}): repair or remove it") from None
+    if "evaluations" in data:
+        return list(data["evaluations"])
+    return [{"generator": "raw", **data}]  # records without "generator" evaluated the raw G
+
+
+def write_record(path: pathlib.Path, record: dict[str, Any]) -> dict[str, Any]:
+    """Adds ``record`` to the evaluations in ``path`` and returns it as stored: an evaluation
+    with the same step, checkpoint, generator, split, sample count and seed is merged into
+    (a later ``--metrics=cs`` adds to a FID record), any other is kept beside it."""
+    records = read_records(path)
+    same = next(
+        (i for i, old in enumerate(records) if all(old.get(k) == record[k] for k in RECORD_KEY)),
+        None,
+    )
+    if same is None:
+        records.append(record)
+    else:
+        old = records[same]
+        now_unavailable = record["unavailable"]
+        for field in ("metrics", "unavailable", "reference"):
+            record[field] = {**old.get(field, {}), **record[field]}
+        for metric in record["requested"]:  # Computed now: no longer unavailable.
+            if metric not in now_unavailable:
+                record["unavailable"].pop(metric, None)
+        record["requested"] = list(dict.fromkeys(old.get("requested", []) + record["requested"]))
+        records[same] = record
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    return path
+    partial = path.with_name(path.name + ".partial")  # an interrupted write leaves path intact
+    partial.write_text(json.dumps({"evaluations": records}, indent=2) + "\n")
+    partial.replace(path)
+    return record
 
 
 def evaluate(
@@ -226,14 +248,9 @@ def evaluate(
         "feature_networks": networks,
         "command": command,
     }
-    # An EMA run's raw generator gets its own record beside the EMA's.
-    raw_of_ema = raw_generator and getattr(model, "ema", None) is not None
-    suffix = ("_raw" if raw_of_ema else "") + (
-        f"_standing{standing_statistics}" if standing_statistics else ""
-    )
-    name = f"step_{step}{suffix}.json"
-    path = write_record(pathlib.Path(out or pathlib.Path(workdir) / "eval" / name), record)
-    return format_table(json.loads(path.read_text())), path
+    # Every evaluation of the step goes into one file, the raw G's of an EMA run beside the EMA's.
+    path = pathlib.Path(out or pathlib.Path(workdir) / "eval" / f"step_{step}.json")
+    return format_table(write_record(path, record)), path
 
 
 def main(argv: list[str]) -> None:

@@ -8,11 +8,12 @@ The run's `run.json` rebuilds the networks; the last checkpoint (or `--checkpoin
 weights. A run with an EMA generator (`--ema_decay`) is sampled through it, unless
 `--raw_generator` is given. `--interpolate` draws `--rows` pairs of noise vectors and decodes
 `--steps` points on the straight line between each pair (the latent walk of Radford et al.
-2016, sec. 6.1).
+2016, sec. 6.1). `--out` is written in the format its suffix names: .png or .jpg / .jpeg.
 """
 
 from __future__ import annotations
 
+import pathlib
 import sys
 
 from absl import app, flags
@@ -27,7 +28,7 @@ def define_flags() -> None:
     `load_run` in a notebook beside an experiment module, defines no flags)."""
     flags.DEFINE_string("workdir", None, "A run's workdir (holding run.json and checkpoints/).")
     flags.DEFINE_string("checkpoint", None, "A checkpoint path; default: the run's latest.")
-    flags.DEFINE_string("out", "samples.png", "Output PNG.")
+    flags.DEFINE_string("out", "samples.png", "Output image: .png, or .jpg / .jpeg.")
     flags.DEFINE_integer("num", 64, "Number of samples in the grid.", lower_bound=1)
     flags.DEFINE_integer("seed", 0, "Seed of the noise.")
     flags.DEFINE_integer(
@@ -42,6 +43,32 @@ def define_flags() -> None:
         "raw_generator", False, "Sample G itself, not its EMA (for runs with --ema_decay)."
     )
     flags.mark_flag_as_required("workdir")
+
+
+# --out suffix -> the format written.
+FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+def image_format(path: str) -> str:
+    """The format `path`'s suffix names (png or jpeg); UsageError for any other suffix."""
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise UsageError(
+            f"--out={path}: cannot write {suffix or 'a file without suffix'}: name a .png, "
+            ".jpg or .jpeg file"
+        )
+    return FORMATS[suffix]
+
+
+def save_image(path: str, image) -> pathlib.Path:
+    """Writes a uint8 (H, W, C) image in the format of `path`'s suffix, creating its folder."""
+    import tensorflow as tf
+
+    encode = {"png": tf.io.encode_png, "jpeg": lambda x: tf.io.encode_jpeg(x, quality=95)}
+    out = pathlib.Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(encode[image_format(path)](image).numpy())
+    return out
 
 
 def load_run(workdir: str, checkpoint: str | None = None):
@@ -61,11 +88,13 @@ def latent_interpolation(z_start, z_end, steps: int):
 
 
 def main(argv: list[str]) -> None:
-    del argv
+    if len(argv) > 1:
+        fail(UsageError(f"unexpected arguments: {' '.join(argv[1:])}"))
     try:
+        image_format(FLAGS.out)  # before the run is loaded
         import tensorflow as tf
 
-        from gan_tf.images import image_grid, save_png
+        from gan_tf.images import image_grid
         from gan_tf.training.samples import generate_images
 
         model, config, step = load_run(FLAGS.workdir, FLAGS.checkpoint)
@@ -91,13 +120,27 @@ def main(argv: list[str]) -> None:
                 labels = tf.range(n, dtype=tf.int32) % config.num_classes
         images = generate_images(model, z, labels, raw_generator=FLAGS.raw_generator)
         grid = image_grid(images, rows=rows)
-        path = save_png(FLAGS.out, grid)
+        path = save_image(FLAGS.out, grid)
         print(f"wrote {path} from {FLAGS.workdir} at step {step}")
     except UsageError as e:
-        print(f"generate: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        fail(e)
+
+
+def fail(error: UsageError) -> None:
+    """`generate: error: <message>` on stderr, exit status 2."""
+    print(f"generate: error: {error}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's parsing, with a bad or missing flag as one line and exit status 2 (absl's own
+    parser prints two lines and exits 1)."""
+    try:
+        return FLAGS(argv)
+    except flags.Error as error:
+        fail(UsageError(str(error).splitlines()[0]))
 
 
 if __name__ == "__main__":
     define_flags()
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

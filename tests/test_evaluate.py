@@ -61,7 +61,7 @@ def test_evaluate_cli_writes_json_and_a_table(run, cache_dir):
         f"--cache_dir={cache_dir}",
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    record = json.loads((workdir / "eval" / "step_2.json").read_text())
+    (record,) = evaluate.read_records(workdir / "eval" / "step_2.json")
     assert sorted(record["metrics"]) == ["cs", "fcd"]
     assert record["num_samples"] == record["num_real"] == 200 and record["step"] == 2
     assert 1.0 <= record["metrics"]["cs"] <= 10.0 and record["metrics"]["fcd"] > 0
@@ -122,7 +122,7 @@ def test_records_of_one_step_are_merged(tmp_path):
         {**base, "requested": ["fid", "is"], "metrics": {"fid": 1.0}, "unavailable": {"is": "x"}},
     )
     evaluate.write_record(path, {**base, "requested": ["cs"], "metrics": {"cs": 2.0}})
-    record = json.loads(path.read_text())
+    (record,) = evaluate.read_records(path)
     assert record["metrics"] == {"fid": 1.0, "cs": 2.0}
     assert record["requested"] == ["fid", "is", "cs"] and record["unavailable"] == {"is": "x"}
     table = evaluate.format_table(
@@ -130,10 +130,26 @@ def test_records_of_one_step_are_merged(tmp_path):
     )
     assert "Inception Score" in table and "unavailable: x" in table and "FID" in table
     evaluate.write_record(path, {**base, "requested": ["is"], "metrics": {"is": 3.0}})
-    assert json.loads(path.read_text())["unavailable"] == {}
+    assert evaluate.read_records(path)[0]["unavailable"] == {}
+    # Another seed, sample count or generator (the EMA's) is another record, kept beside.
     evaluate.write_record(path, {**base, "seed": 1, "requested": ["cs"], "metrics": {"cs": 3.0}})
-    assert json.loads(path.read_text())["metrics"] == {"cs": 3.0}
-    # Another generator (the EMA's) is another record, like another seed.
+    evaluate.write_record(
+        path, {**base, "num_samples": 20, "requested": ["cs"], "metrics": {"cs": 5.0}}
+    )
     ema = {**base, "seed": 1, "generator": "ema", "requested": ["fcd"], "metrics": {"fcd": 4.0}}
     evaluate.write_record(path, ema)
-    assert json.loads(path.read_text())["metrics"] == {"fcd": 4.0}
+    records = evaluate.read_records(path)
+    assert [r["metrics"] for r in records] == [
+        {"fid": 1.0, "cs": 2.0, "is": 3.0},
+        {"cs": 3.0},
+        {"cs": 5.0},
+        {"fcd": 4.0},
+    ]
+    # A file of gan_tf's earlier format (one record) is read as that record.
+    old = tmp_path / "step_9.json"
+    old.write_text(json.dumps({**base, "step": 9, "metrics": {"fid": 7.0}}))
+    evaluate.write_record(old, {**base, "step": 9, "requested": ["cs"], "metrics": {"cs": 1.0}})
+    assert evaluate.read_records(old)[0]["metrics"] == {"fid": 7.0, "cs": 1.0}
+    old.write_text("{")
+    with pytest.raises(UsageError, match="not valid JSON"):
+        evaluate.write_record(old, base)

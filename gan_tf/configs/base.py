@@ -24,6 +24,9 @@ from gan_tf.errors import UsageError
 
 RUN_FILE = "run.json"
 
+# The groups of `--help`, in the order it lists them.
+GROUPS = ("data", "model and paper settings", "training", "logging and checkpoints", "scale")
+
 
 def setting(
     default: Any,
@@ -33,15 +36,21 @@ def setting(
     choices: Sequence[Any] | None = None,
     lower_bound: float | None = None,
     upper_bound: float | None = None,
+    group: str | None = None,
 ) -> Any:
     """A config field: its default, the help of its flag (the paper's section, where it has
-    one) and the flag's choices and bounds. Lists get a fresh copy per config."""
+    one), the flag's choices and bounds, and its group in `--help` (one of GROUPS; unset: the
+    group of RunConfig's field of that name, else "model and paper settings"). Lists get a
+    fresh copy per config."""
+    if group is not None and group not in GROUPS:
+        raise ValueError(f"group {group!r} is not one of {GROUPS}")
     metadata = {
         "help": help,
         "flag": flag,
         "choices": None if choices is None else tuple(choices),
         "lower_bound": lower_bound,
         "upper_bound": upper_bound,
+        "group": group,
     }
     if isinstance(default, list):
         return dataclasses.field(default_factory=lambda: list(default), metadata=metadata)
@@ -78,20 +87,27 @@ class RunConfig:
         "mnist",
         "mnist, fashion_mnist, cifar10, celeb_a, cycle_gan/<pair>, mnist_demo (packaged, "
         "offline) or folder:<path>.",
+        group="data",
     )
     image_size: int | None = setting(
-        None, "Side of the square images the model sees; default: the dataset's.", lower_bound=1
+        None,
+        "Side of the square images the model sees; default: the dataset's.",
+        lower_bound=1,
+        group="data",
     )
     channels: int | None = setting(None, "Image channels (from the dataset).", flag=False)
     num_classes: int | None = setting(
         None, "Classes of a conditional model (from the dataset).", flag=False
     )
     split: str | None = setting(None, "Training split; default: the dataset's.", flag=False)
-    data_dir: str | None = setting(None, "TFDS data directory (default ~/tensorflow_datasets).")
+    data_dir: str | None = setting(
+        None, "TFDS data directory (default ~/tensorflow_datasets).", group="data"
+    )
     manual_dir: str | None = setting(
         None,
         "Folder with the dataset's original archives (or a parent folder with a <dataset>/ "
         "sub-folder), for preparing it without network.",
+        group="data",
     )
 
     # --- Training ------------------------------------------------------------------------------
@@ -100,63 +116,96 @@ class RunConfig:
         "Images per discriminator step, over all replicas (the global batch): with N replicas "
         "each gets batch_size / N, so N must divide it.",
         lower_bound=1,
+        group="training",
     )
     train_steps: int = setting(
         10_000,
         "Training iterations (each: the variant's D updates, then its G updates).",
         lower_bound=1,
+        group="training",
     )
-    d_learning_rate: float = setting(2e-4, "Discriminator learning rate.", lower_bound=0.0)
-    g_learning_rate: float = setting(2e-4, "Generator learning rate.", lower_bound=0.0)
+    d_learning_rate: float = setting(
+        2e-4, "Discriminator learning rate.", lower_bound=0.0, group="training"
+    )
+    g_learning_rate: float = setting(
+        2e-4, "Generator learning rate.", lower_bound=0.0, group="training"
+    )
     base_filters: int | None = setting(
         None,
         "Filters at the networks' highest resolution; default: the architecture's.",
         lower_bound=1,
     )
-    seed: int = setting(0, "Seed of the parameters, the noise and the data order.")
+    seed: int = setting(
+        0, "Seed of the parameters, the noise and the data order.", group="training"
+    )
 
     # --- Infrastructure ---------------------------------------------------------------------------
     jit_compile: bool = setting(
         True,
         "Compile each training step with XLA (turned off with a warning on more than one "
         "replica: Keras cannot compile a multi-replica step).",
+        group="scale",
     )
     mixed_precision: str = setting(
         "float32",
         "float16 (loss-scaled) or bfloat16: networks compute in 16 bits, weights, losses and "
         "the gradient penalty stay float32; float32 (or none): no mixed precision.",
+        # gan_tf.models.precision.POLICIES (not imported: it loads Keras and TensorFlow).
+        choices=("float32", "float16", "bfloat16", "none"),
+        group="scale",
     )
     strategy: str = setting(
         "default",
         "default (one device), mirrored (all GPUs of this machine, else the logical CPUs of "
         "$GAN_TF_LOGICAL_CPUS), multi_worker (the machines of $TF_CONFIG) or tpu.",
+        # gan_tf.training.distribute.STRATEGIES (not imported: it loads TensorFlow).
+        choices=("default", "mirrored", "multi_worker", "tpu"),
+        group="scale",
     )
-    sample_every: int = setting(500, "Write a sample grid every N steps.", lower_bound=1)
+    sample_every: int = setting(
+        500, "Write a sample grid every N steps.", lower_bound=1, group="logging and checkpoints"
+    )
     checkpoint_every: int = setting(
-        1000, "Save a checkpoint every N steps (and at the end).", lower_bound=1
+        1000,
+        "Save a checkpoint every N steps (and at the end).",
+        lower_bound=1,
+        group="logging and checkpoints",
     )
-    log_every: int = setting(100, "Print progress every N steps.", lower_bound=1)
+    keep_checkpoints: int = setting(
+        3,
+        "Checkpoints kept in checkpoints/ (the newest N); resuming falls back to the previous "
+        "one when the newest is unreadable.",
+        lower_bound=1,
+        group="logging and checkpoints",
+    )
+    log_every: int = setting(
+        100, "Print progress every N steps.", lower_bound=1, group="logging and checkpoints"
+    )
     eval_every: int = setting(
         0,
         "Every N steps: generate --eval_samples images, log FID and KID (or the classifier "
         "metrics) to TensorBoard and keep the best checkpoint in checkpoints_best/; 0: off.",
         lower_bound=0,
+        group="logging and checkpoints",
     )
     eval_samples: int = setting(
         10_000,
         "Generated (and real test) images per evaluation; FID depends on it, keep it fixed.",
         lower_bound=2,
+        group="logging and checkpoints",
     )
     eval_metric: str = setting(
         "fid",
         "Metric that picks the best checkpoint: fid (needs the Inception weights) or fcd, the "
         "Fréchet distance in the features of the shipped MNIST/Fashion-MNIST classifier (fast).",
         choices=("fid", "fcd"),
+        group="logging and checkpoints",
     )
     inception_weights: str | None = setting(
         None,
         "FID Inception .npz for --eval_every; default $GAN_TF_INCEPTION_WEIGHTS, then "
         "~/.cache/gan_tf/fid_inception_v3_2015_12_05.npz.",
+        group="logging and checkpoints",
     )
 
     # --- Derived settings -----------------------------------------------------------------------

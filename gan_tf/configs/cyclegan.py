@@ -14,8 +14,8 @@ from typing import ClassVar
 
 from gan_tf.configs.base import setting
 from gan_tf.configs.families import NOT_NOISE_TO_IMAGE, TranslationConfig
-from gan_tf.data.translation import UNPAIRED_TRANSFORMS
-from gan_tf.networks.patchgan import VALID_RECEPTIVE_FIELDS
+from gan_tf.data.domains import UNPAIRED_TRANSFORMS
+from gan_tf.networks.options import VALID_RECEPTIVE_FIELDS
 
 POOL_SIZE = 50
 
@@ -94,7 +94,8 @@ class CycleGANConfig(TranslationConfig):
             dataset=spec.name, image_size=size, channels=unpaired_channels(spec, self.domain_b)
         )
 
-    def training_pipeline(self):
+    def training_pipeline(self, start_step: int = 0):
+        """The training batches from batch `start_step` on (one batch per iteration)."""
         from gan_tf.data.translation import unpaired_pipeline
 
         return unpaired_pipeline(
@@ -105,6 +106,7 @@ class CycleGANConfig(TranslationConfig):
             data_dir=self.data_dir,
             manual_dir=self.manual_dir,
             seed=self.seed,
+            start_batch=start_step,
         )
 
 

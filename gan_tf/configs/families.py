@@ -115,9 +115,10 @@ class NoiseToImageConfig(RunConfig):
             num_classes=spec.num_classes if self.CONDITIONAL else None,
         )
 
-    def training_pipeline(self):
+    def training_pipeline(self, start_step: int = 0):
         """Global batches of `batch_size * d_steps` images (each D update takes its own
-        slice), with labels for conditional models."""
+        slice), with labels for conditional models; from batch `start_step` on, the batch a
+        run at that step consumes next (one batch per iteration)."""
         from gan_tf.data.pipelines import image_pipeline
 
         return image_pipeline(
@@ -129,6 +130,7 @@ class NoiseToImageConfig(RunConfig):
             data_dir=self.data_dir,
             manual_dir=self.manual_dir,
             seed=self.seed,
+            start_batch=start_step,
         )
 
 

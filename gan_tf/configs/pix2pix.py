@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from gan_tf.configs.base import setting
 from gan_tf.configs.families import NOT_NOISE_TO_IMAGE, TranslationConfig
-from gan_tf.data.translation import PAIR_TASKS
-from gan_tf.networks.patchgan import VALID_RECEPTIVE_FIELDS
+from gan_tf.data.domains import PAIR_TASKS
+from gan_tf.networks.options import VALID_RECEPTIVE_FIELDS
 
 LOSSES = ("l1", "cgan", "l1_cgan")
 
@@ -81,7 +81,8 @@ class Pix2PixConfig(TranslationConfig):
             dataset=spec.name, image_size=size, channels=out_channels, input_channels=in_channels
         )
 
-    def training_pipeline(self):
+    def training_pipeline(self, start_step: int = 0):
+        """The training batches from batch `start_step` on (one batch per iteration)."""
         from gan_tf.data.translation import paired_pipeline
 
         return paired_pipeline(
@@ -93,6 +94,7 @@ class Pix2PixConfig(TranslationConfig):
             data_dir=self.data_dir,
             manual_dir=self.manual_dir,
             seed=self.seed,
+            start_batch=start_step,
         )
 
 

@@ -13,9 +13,9 @@ from typing import ClassVar
 
 from gan_tf.configs.base import setting
 from gan_tf.configs.families import TranslationConfig
-from gan_tf.data.translation import CELEB_A_ATTRIBUTES, DERIVED_DOMAINS
+from gan_tf.data.domains import CELEB_A_ATTRIBUTES, DERIVED_DOMAINS
 from gan_tf.errors import UsageError
-from gan_tf.networks.stargan import DOMAIN_CONDITIONING, check_domain_conditioning
+from gan_tf.networks.options import DOMAIN_CONDITIONING
 
 ADVERSARIAL_LOSSES = ("wgan_gp", "least_squares")
 # How training picks each example's target domain: "shuffle", the batch's own labels in a
@@ -158,6 +158,8 @@ class StarGANConfig(TranslationConfig):
                 f"--domains derives domains from a TFDS dataset; {spec.name} has its own domains"
             )
         check_target_domains(self.target_domains, multi_label=celeb_a)
+        from gan_tf.networks.stargan import check_domain_conditioning  # loads Keras
+
         check_domain_conditioning(self.domain_conditioning, self.modulation_stddev)
         # Sec. 4.4: CelebA cropped to 178x178 and resized to 128x128.
         size = self.image_size or (128 if celeb_a else None)
@@ -178,9 +180,9 @@ class StarGANConfig(TranslationConfig):
             channels=multi_domain_channels(spec, names),
         )
 
-    def training_pipeline(self):
-        """Batches of `batch_size * d_steps` (images, domain labels): each critic update takes
-        its own slice."""
+    def training_pipeline(self, start_step: int = 0):
+        """Batches of `batch_size * d_steps` (images, domain labels), from batch `start_step` on:
+        each critic update takes its own slice."""
         from gan_tf.data.translation import multi_domain_pipeline
 
         return multi_domain_pipeline(
@@ -192,6 +194,7 @@ class StarGANConfig(TranslationConfig):
             data_dir=self.data_dir,
             manual_dir=self.manual_dir,
             seed=self.seed,
+            start_batch=start_step,
         )
 
     @classmethod

@@ -8,6 +8,7 @@ ImageFolder expects (`<path>/<split>/<class>/<image>`).
 from __future__ import annotations
 
 import dataclasses
+import pathlib
 
 from gan_tf.errors import UsageError
 
@@ -105,9 +106,20 @@ def get_dataset_spec(name: str) -> DatasetSpec:
             default_image_size=256,
         )
     if name.startswith(FOLDER_PREFIX) and len(name) > len(FOLDER_PREFIX):
+        folder = name[len(FOLDER_PREFIX) :]
+        if not pathlib.Path(folder).expanduser().is_dir():
+            state = (
+                "is not a folder"
+                if pathlib.Path(folder).expanduser().exists()
+                else "does not exist"
+            )
+            raise UsageError(
+                f"--dataset={name}: {folder} {state}: name a folder laid out as "
+                "<path>/train/<class>/<image>.png"
+            )
         return DatasetSpec(
             name,
-            name[len(FOLDER_PREFIX) :],
+            folder,
             (None, None, 3),
             train_split="train",
             test_split="test",

@@ -30,8 +30,15 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
+from gan_tf.data.domains import (
+    CELEB_A_ATTRIBUTES,
+    CELEB_A_HAIR,
+    DERIVED_DOMAINS,
+    PAIR_TASKS,
+    UNPAIRED_TRANSFORMS,
+)
 from gan_tf.data.loading import as_dataset, load_builder
-from gan_tf.data.pipelines import preprocess_image
+from gan_tf.data.pipelines import preprocess_image, read_examples, training_stream
 from gan_tf.data.registry import CYCLE_GAN_PREFIX, DatasetSpec, get_dataset_spec
 from gan_tf.errors import UsageError
 
@@ -46,10 +53,6 @@ EDGE_THRESHOLD = 0.5
 # the transform is invertible and its truth is known).
 COLOR_DARK = (0.1, 0.1, 0.45)
 COLOR_LIGHT = (1.0, 0.85, 0.3)
-# StarGAN's CelebA domains (Choi et al. 2018, sec. 4.3); the hair colors are exclusive.
-CELEB_A_ATTRIBUTES = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")
-CELEB_A_HAIR = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair")
-DERIVED_DOMAINS = ("original", "inverted", "rotated", "colorized")
 
 
 # --- Known transforms (images in [-1, 1], rank 3 or 4) -------------------------------------------
@@ -107,8 +110,6 @@ TRANSFORMS: dict[str, Transform] = {
     "grayscale": to_gray,
     "edges": edges,
 }
-PAIR_TASKS = ("edges", "grayscale", "inverted")
-UNPAIRED_TRANSFORMS = ("inverted", "colorized", "rotated")
 
 
 def transform_channels(name: str, channels: int) -> int:
@@ -155,40 +156,15 @@ def _split(spec: DatasetSpec, train: bool) -> str:
     return spec.train_split if train else spec.test_split
 
 
-def _finish(
-    ds: tf.data.Dataset,
-    batch_size: int,
-    *,
-    shuffle: bool,
-    repeat: bool,
-    seed: int,
-    cacheable: bool,
-    augment: Callable | None = None,
-) -> tf.data.Dataset:
-    """Cache decoded examples, shuffle, repeat, then (augment with per-example stateless seeds
-    and) batch with a fixed batch size so that a compiled step traces once.
-
-    Only repeated (training) streams are cached: a single held-out pass gains nothing from a
-    cache, and one read partly (a sample grid's first batch, an evaluation of N images) would
-    make tf.data discard it with a warning each time."""
-    if batch_size <= 0:
-        raise UsageError(f"--batch_size must be positive, got {batch_size}")
-    if cacheable and repeat:
-        ds = ds.cache()
-    if shuffle:
-        # Decoded 128x128 faces are large: a smaller buffer for datasets kept on disk.
-        ds = ds.shuffle(10_000 if cacheable else 1_000, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    if augment is not None:
-        # The index after repeat differs in every epoch, so each epoch gets new jitter.
-        ds = ds.enumerate().map(
-            lambda i, example: augment(tf.stack([tf.cast(seed, tf.int64), i]), example),
-            num_parallel_calls=AUTOTUNE,
-            deterministic=True,
-        )
-    ds = ds.batch(batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE)
-    return ds.prefetch(AUTOTUNE)
+def _stream_settings(spec: DatasetSpec, repeat: bool) -> dict:
+    """Whether the prepared examples are cached (only repeated, training streams: a single
+    held-out pass gains nothing from a cache, and one read partly, a sample grid's first batch
+    or an evaluation of N images, would make tf.data discard it with a warning each time), and
+    the shuffle buffer (decoded 128x128 faces are large: a smaller one for data kept on disk)."""
+    return {
+        "cache": spec.cacheable and repeat,
+        "shuffle_buffer": 10_000 if spec.cacheable else 1_000,
+    }
 
 
 def random_jitter(
@@ -238,6 +214,7 @@ def paired_pipeline(
     seed: int = 0,
     shuffle: bool | None = None,
     repeat: bool | None = None,
+    start_batch: int = 0,
 ) -> tf.data.Dataset:
     """Batches of (a, b) pairs: b is the target (ground truth) for the input a.
 
@@ -246,6 +223,7 @@ def paired_pipeline(
       task: for TFDS datasets, how a is derived from b: edges, grayscale or inverted.
       train: the training split (shuffled, repeated, jittered) or the held-out split (none).
       jitter: pix2pix random jitter and mirroring (training only).
+      start_batch: the first batch to yield (a resumed run's step), as in `training_stream`.
     """
     spec = _spec(dataset)
     shuffle = train if shuffle is None else shuffle
@@ -260,12 +238,15 @@ def paired_pipeline(
         task = task or "edges"
         _check_choice("paired task (--pairs)", task, PAIR_TASKS)
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
-    ds = as_dataset(builder, _split(spec, train), shuffle_files=shuffle)
+    settings = _stream_settings(spec, repeat)
+    examples, decode = read_examples(
+        builder, _split(spec, train), shuffle=shuffle, seed=seed, encoded=not settings["cache"]
+    )
 
     if spec.is_folder:
 
         def prepare(example):
-            image = example["image"]
+            image = decode(example["image"])
             width = tf.shape(image)[1] // 2
             a = preprocess_image(image[:, :width], spec, image_size)
             b = preprocess_image(image[:, width : 2 * width], spec, image_size)
@@ -273,9 +254,8 @@ def paired_pipeline(
     else:
 
         def prepare(example):
-            return preprocess_image(example["image"], spec, image_size)
+            return preprocess_image(decode(example["image"]), spec, image_size)
 
-    ds = ds.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
     in_channels = paired_channels(spec, task)[0]
 
     def augment(example_seed, example):
@@ -290,14 +270,16 @@ def paired_pipeline(
         a = TRANSFORMS[task](b)
         return tf.ensure_shape(a, [image_size, image_size, in_channels]), b
 
-    return _finish(
-        ds,
-        batch_size,
+    return training_stream(
+        examples,
+        prepare,
+        batch_size=batch_size,
         shuffle=shuffle,
         repeat=repeat,
         seed=seed,
-        cacheable=spec.cacheable,
+        start_batch=start_batch,
         augment=augment,
+        **settings,
     )
 
 
@@ -312,19 +294,6 @@ def unpaired_channels(dataset: str | DatasetSpec, domain_b: str | None) -> int:
     return transform_channels(domain_b or "inverted", spec.channels)
 
 
-def _domain_dataset(
-    builder, spec: DatasetSpec, split: str, image_size: int, shuffle: bool, label: int | None = None
-) -> tf.data.Dataset:
-    ds = as_dataset(builder, split, shuffle_files=shuffle)
-    if label is not None:
-        ds = ds.filter(lambda example: tf.equal(example["label"], label))
-    return ds.map(
-        lambda example: preprocess_image(example["image"], spec, image_size),
-        num_parallel_calls=AUTOTUNE,
-        deterministic=True,
-    )
-
-
 def unpaired_pipeline(
     dataset: str | DatasetSpec,
     *,
@@ -337,6 +306,7 @@ def unpaired_pipeline(
     seed: int = 0,
     shuffle: bool | None = None,
     repeat: bool | None = None,
+    start_batch: int = 0,
 ) -> tf.data.Dataset:
     """Batches of (a, b): images of domain A and, independently drawn, of domain B.
 
@@ -345,6 +315,7 @@ def unpaired_pipeline(
         TFDS image dataset whose disjoint halves make the domains, B through `domain_b`.
       domain_b: for derived domains, the transform making B: inverted, colorized or rotated.
       train: training splits (shuffled, repeated) or held-out splits.
+      start_batch: the first batch to yield (a resumed run's step), as in `training_stream`.
     """
     spec = _spec(dataset)
     shuffle = train if shuffle is None else shuffle
@@ -352,11 +323,25 @@ def unpaired_pipeline(
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
     phase = "train" if train else "test"
     channels = unpaired_channels(spec, domain_b)
+    settings = _stream_settings(spec, repeat)
+
+    def read(split: str, files_shuffled: bool):
+        return read_examples(
+            builder, split, shuffle=files_shuffled, seed=seed, encoded=not settings["cache"]
+        )
+
+    def image_of(decode):
+        return lambda example: preprocess_image(decode(example["image"]), spec, image_size)
+
+    # (examples, prepare) of domains A and B.
 
     if spec.name.startswith(CYCLE_GAN_PREFIX):
         if domain_b:
             raise UsageError(f"--domain_b is for derived domains; {spec.name} has its own B")
-        domains = [_domain_dataset(builder, spec, f"{phase}{d}", image_size, shuffle) for d in "AB"]
+        domains = []
+        for d in "AB":
+            examples, decode = read(f"{phase}{d}", shuffle)
+            domains.append((examples, image_of(decode)))
     elif spec.is_folder:
         if domain_b:
             raise UsageError(f"--domain_b is for derived domains; {spec.name} has its own B")
@@ -366,32 +351,43 @@ def unpaired_pipeline(
                 f"image folder {spec.tfds_name}/{phase} needs sub-folders A/ and B/ (found: "
                 f"{', '.join(classes) or 'none'})"
             )
-        domains = [
-            _domain_dataset(builder, spec, phase, image_size, shuffle, label=classes.index(d))
-            for d in "AB"
-        ]
+        domains = []
+        for d in "AB":
+            examples, decode = read(phase, shuffle)
+            label = classes.index(d)
+            examples = examples.filter(lambda example, k=label: tf.equal(example["label"], k))
+            domains.append((examples, image_of(decode)))
     else:
         domain_b = domain_b or "inverted"
         _check_choice("derived domain (--domain_b)", domain_b, UNPAIRED_TRANSFORMS)
         transform = TRANSFORMS[domain_b]
-        ds = as_dataset(builder, _split(spec, train), shuffle_files=False)
-        ds = ds.map(
-            lambda example: preprocess_image(example["image"], spec, image_size),
-            num_parallel_calls=AUTOTUNE,
-            deterministic=True,
-        ).enumerate()
+        examples, decode = read(_split(spec, train), False)  # the halves need a fixed order
+        image = image_of(decode)
+        indexed = examples.enumerate()
         # Two disjoint halves: no image appears in both domains.
-        half_a = ds.filter(lambda i, _: i % 2 == 0).map(lambda _, x: to_channels(x, channels))
-        half_b = ds.filter(lambda i, _: i % 2 == 1).map(
-            lambda _, x: to_channels(transform(x), channels)
-        )
-        domains = [half_a, half_b]
+        domains = [
+            (
+                indexed.filter(lambda i, _: i % 2 == 0).map(lambda _, x: x),
+                lambda example: to_channels(image(example), channels),
+            ),
+            (
+                indexed.filter(lambda i, _: i % 2 == 1).map(lambda _, x: x),
+                lambda example: to_channels(transform(image(example)), channels),
+            ),
+        ]
 
     a, b = (
-        _finish(
-            d, batch_size, shuffle=shuffle, repeat=repeat, seed=seed + k, cacheable=spec.cacheable
+        training_stream(
+            examples,
+            prepare,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            repeat=repeat,
+            seed=seed + k,
+            start_batch=start_batch,
+            **settings,
         )
-        for k, d in enumerate(domains)
+        for k, (examples, prepare) in enumerate(domains)
     )
     return tf.data.Dataset.zip((a, b)).map(
         lambda x, y: (
@@ -481,6 +477,7 @@ def multi_domain_pipeline(
     seed: int = 0,
     shuffle: bool | None = None,
     repeat: bool | None = None,
+    start_batch: int = 0,
 ) -> tf.data.Dataset:
     """Batches of (images, labels): labels float32 (batch, num_domains) in {0, 1}.
 
@@ -490,13 +487,16 @@ def multi_domain_pipeline(
       attributes: CelebA attributes used as domains (default: StarGAN's five).
       domains: derived domains, names of TRANSFORMS (default original, inverted, rotated,
         colorized); example i goes to domain i mod K.
+      start_batch: the first batch to yield (a resumed run's step), as in `training_stream`.
     """
     spec = _spec(dataset)
     shuffle = train if shuffle is None else shuffle
     repeat = train if repeat is None else repeat
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
-    split = _split(spec, train)
-    ds = as_dataset(builder, split, shuffle_files=shuffle)
+    settings = _stream_settings(spec, repeat)
+    examples, decode = read_examples(
+        builder, _split(spec, train), shuffle=shuffle, seed=seed, encoded=not settings["cache"]
+    )
 
     if spec.name == "celeb_a":
         names = list(attributes or CELEB_A_ATTRIBUTES)
@@ -509,33 +509,38 @@ def multi_domain_pipeline(
 
         def prepare(example):
             labels = tf.stack([tf.cast(example["attributes"][n], tf.float32) for n in names])
-            return preprocess_image(example["image"], spec, image_size), labels
+            return preprocess_image(decode(example["image"]), spec, image_size), labels
 
-        ds = ds.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
     elif spec.is_folder:
         names = _folder_classes(builder)
 
         def prepare(example):
-            image = preprocess_image(example["image"], spec, image_size)
+            image = preprocess_image(decode(example["image"]), spec, image_size)
             return image, tf.one_hot(example["label"], len(names))
 
-        ds = ds.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
     else:
         names = multi_domain_names(spec, domains=domains)
         channels = multi_domain_channels(spec, names)
         branches = [lambda x, t=TRANSFORMS[n]: to_channels(t(x), channels) for n in names]
 
         def prepare(index, example):
-            x = preprocess_image(example["image"], spec, image_size)
+            x = preprocess_image(decode(example["image"]), spec, image_size)
             k = tf.cast(index % len(names), tf.int32)
             return tf.switch_case(k, [lambda f=f: f(x) for f in branches]), tf.one_hot(
                 k, len(names)
             )
 
-        ds = ds.enumerate().map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
+        examples = examples.enumerate()  # example i goes to domain i mod K
 
-    return _finish(
-        ds, batch_size, shuffle=shuffle, repeat=repeat, seed=seed, cacheable=spec.cacheable
+    return training_stream(
+        examples,
+        prepare,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        repeat=repeat,
+        seed=seed,
+        start_batch=start_batch,
+        **settings,
     )
 
 
@@ -558,12 +563,16 @@ def multi_domain_truth(
     names = multi_domain_names(spec, domains=domains)
     channels = multi_domain_channels(spec, names)
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
-    ds = as_dataset(builder, _split(spec, train), shuffle_files=train)
+    settings = _stream_settings(spec, repeat=train)
+    examples, decode = read_examples(
+        builder, _split(spec, train), shuffle=train, seed=seed, encoded=not settings["cache"]
+    )
 
     def prepare(example):
-        x = preprocess_image(example["image"], spec, image_size)
+        x = preprocess_image(decode(example["image"]), spec, image_size)
         return tf.stack([to_channels(TRANSFORMS[n](x), channels) for n in names])
 
-    ds = ds.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
-    ds = _finish(ds, batch_size, shuffle=train, repeat=train, seed=seed, cacheable=spec.cacheable)
+    ds = training_stream(
+        examples, prepare, batch_size=batch_size, shuffle=train, repeat=train, seed=seed, **settings
+    )
     return ds.map(lambda x: tf.transpose(x, [1, 0, 2, 3, 4])).prefetch(AUTOTUNE)

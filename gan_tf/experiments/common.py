@@ -11,10 +11,15 @@ Scaling flags: `--mixed_precision=float16|bfloat16` (`gan_tf.models.precision`) 
 `--strategy=default|mirrored|multi_worker|tpu` (`gan_tf.training.distribute`; `--batch_size` is
 the global batch). `$GAN_TF_LOGICAL_CPUS=N` splits the CPU into N logical devices before
 TensorFlow starts, so `--strategy=mirrored` runs N replicas on a machine without GPUs.
+
+`--help` lists the variant's own flags by group (`gan_tf.configs.base.GROUPS`) with their
+defaults, the paper's; `--helpfull` is absl's listing of every flag. Nothing here imports
+TensorFlow before the flags are parsed, so `--help` and a mistyped flag answer at once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from typing import Any
@@ -22,9 +27,8 @@ from typing import Any
 from absl import app, flags, logging
 
 from gan_tf import configs
-from gan_tf.configs.base import RunConfig, field_type, flag_fields
+from gan_tf.configs.base import GROUPS, RunConfig, field_type, flag_fields
 from gan_tf.errors import UsageError
-from gan_tf.models.precision import canonical_precision
 
 FLAGS = flags.FLAGS
 
@@ -100,6 +104,8 @@ def config_from_flags(
     config_cls: type[RunConfig], flag_values: flags.FlagValues = FLAGS
 ) -> RunConfig:
     """The resolved config of the parsed flags."""
+    if flag_values["workdir"].value is None:
+        raise UsageError("--workdir is required: where the run's checkpoints and samples go")
     values = {}
     for field in flag_fields(config_cls):
         value = flag_values[field.name].value
@@ -107,22 +113,88 @@ def config_from_flags(
         if choices is not None and value is not None:
             value = next(c for c in choices if str(c) == value)  # enum flags hold strings
         values[field.name] = value
-    values["mixed_precision"] = canonical_precision(values["mixed_precision"])
-    if flag_values["workdir"].value is None:
-        raise UsageError("--workdir is required: where the run's checkpoints and samples go")
+    from gan_tf.models.precision import canonical_precision
+
+    values["mixed_precision"] = canonical_precision(values["mixed_precision"])  # none: float32
     return config_cls(**values).resolve()
 
 
 def make_strategy(config_cls: type[RunConfig], flag_values: flags.FlagValues = FLAGS):
-    """Checks the scaling flags, splits the CPU as `$GAN_TF_LOGICAL_CPUS` asks and makes the
-    `--strategy`: all before anything else starts TensorFlow (logical devices and multi-worker
-    collectives can only be configured then)."""
+    """Splits the CPU as `$GAN_TF_LOGICAL_CPUS` asks and makes the `--strategy` (an enum flag,
+    checked when parsed): before anything else starts TensorFlow (logical devices and
+    multi-worker collectives can only be configured then)."""
     from gan_tf.training import distribute
 
-    canonical_precision(flag_values["mixed_precision"].value)
-    distribute.check_strategy_name(flag_values["strategy"].value)
     distribute.configure_logical_cpus()
     return distribute.make_strategy(flag_values["strategy"].value)
+
+
+def prepare_data(config: RunConfig) -> None:
+    """Gets `config`'s dataset ready to read (prepared from --manual_dir or downloaded; a
+    folder's images checked), so that missing or bad data fails with one line before the run
+    touches its workdir."""
+    from gan_tf.data.loading import load_builder
+    from gan_tf.data.registry import get_dataset_spec
+
+    load_builder(get_dataset_spec(config.dataset), config.data_dir, config.manual_dir)
+
+
+# What absl takes for --help (`-?` is its short name); -h as most command lines do.
+HELP_ARGS = ("--help", "-help", "--helpshort", "-helpshort", "-?", "-h")
+DEFAULT_GROUP = "model and paper settings"
+
+
+def flag_group(field: dataclasses.Field) -> str:
+    """The `--help` group of a config field: its own, else that of RunConfig's field of the
+    same name (a variant redeclaring `batch_size` with its paper's default keeps it under
+    training), else DEFAULT_GROUP."""
+    base = {f.name: f for f in dataclasses.fields(RunConfig)}.get(field.name)
+    group = field.metadata.get("group") or (base and base.metadata.get("group"))
+    return group or DEFAULT_GROUP
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def describe_flag(flag: flags.Flag, required: bool = False) -> str:
+    """`--name: help (default: value)`, wrapped as absl wraps its help (an enum's help starts
+    with its choices, `<a|b>: `; an unset default whose help says what it means is left
+    to the help)."""
+    text = flag.help
+    if required:
+        text = f"(required) {text}"
+    elif flag.default is not None or "default" not in text:
+        text = f"{text} (default: {_default_text(flag.default)})"
+    return flags.text_wrap(f"--{flag.name}: {text}", indent="      ", firstline_indent="  ")
+
+
+def help_text(
+    config_cls: type[RunConfig], flag_values: flags.FlagValues = FLAGS, doc: str | None = None
+) -> str:
+    """`--help` of `config_cls`'s experiment: `doc` (the module's docstring), then the
+    variant's flags by group, in declaration order within a group."""
+    variant = config_cls.VARIANT
+    grouped: dict[str, list[str]] = {group: [] for group in GROUPS}
+    grouped["logging and checkpoints"].append("workdir")
+    for field in flag_fields(config_cls):
+        grouped[flag_group(field)].append(field.name)
+    lines = [doc.strip(), ""] if doc else []
+    lines.append(
+        f"usage: python -m gan_tf.experiments.{variant} --workdir=<dir> [--flag=value ...]"
+    )
+    for group, names in grouped.items():
+        if names:
+            lines += ["", f"{group}:"]
+            lines += [describe_flag(flag_values[n], required=n == "workdir") for n in names]
+    lines += ["", "--helpfull lists every flag, absl's and TensorFlow's included."]
+    return "\n".join(lines)
 
 
 def interrupt_on_signals() -> None:
@@ -140,6 +212,7 @@ def interrupt_on_signals() -> None:
 
 
 def fail(variant: str, error: UsageError) -> None:
+    """Prints `error` as the one line `<variant>: error: <message>` and exits with status 2."""
     print(f"{variant}: error: {error}", file=sys.stderr)
     sys.exit(2)
 
@@ -150,6 +223,10 @@ def main(config_cls: type[RunConfig]) -> None:
     variant = config_cls.VARIANT
 
     def parse(argv: list[str]) -> list[str]:
+        args = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
+        if any(arg in HELP_ARGS for arg in args):
+            print(help_text(config_cls, doc=sys.modules["__main__"].__doc__))
+            sys.exit(0)
         try:
             return parse_flags(config_cls, argv)
         except UsageError as error:
@@ -163,6 +240,7 @@ def main(config_cls: type[RunConfig]) -> None:
         try:
             strategy = make_strategy(config_cls)
             config = config_from_flags(config_cls)
+            prepare_data(config)
             from gan_tf import api  # TensorFlow loads here, after the flags are checked
 
             api.run(config, FLAGS.workdir, strategy)

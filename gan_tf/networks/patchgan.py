@@ -17,11 +17,9 @@ from gan_tf.networks.layers import (
     instance_norm,
     kernel_init,
 )
+from gan_tf.networks.options import PATCHGAN_STRIDED_CONVS as _STRIDED_CONVS
+from gan_tf.networks.options import VALID_RECEPTIVE_FIELDS
 
-# Receptive field -> number of 4x4 stride-2 convolutions (appendix 6.1.2). Each is followed
-# by one 4x4 stride-1 conv and the 4x4 stride-1 output conv; 1 is the 1x1 "PixelGAN".
-_STRIDED_CONVS = {16: 1, 70: 3, 286: 5}
-VALID_RECEPTIVE_FIELDS = (1, *sorted(_STRIDED_CONVS))
 NORMS = ("batch", "instance", "none")
 # Filters are capped at 8 * base_filters (C512 at base 64), as in the 286 ImageGAN.
 _MAX_FILTER_MULTIPLIER = 8

@@ -28,13 +28,11 @@ from gan_tf.networks.layers import (
     pytorch_bias_init,
     residual_block,
 )
+from gan_tf.networks.options import DOMAIN_CONDITIONING
 
 # Table 5 uses 6 stride-2 convolutions at 128x128 (a 2x2 final map).
 PAPER_DISCRIMINATOR_LAYERS = 6
-# How the generator sees the target domain: "input" (the paper: tiled label channels joined
-# to the image) or "input_and_norms" (also a domain-dependent scale and shift after each
-# down- and up-sampling instance norm: an ablation, see `stargan_generator`).
-DOMAIN_CONDITIONING = ("input", "input_and_norms")
+
 # "pytorch": the authors' code's (PyTorch's default) init; "glorot": Keras's defaults. See the
 # module docstring.
 INITS = PYTORCH_OR_GLOROT

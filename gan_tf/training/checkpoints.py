@@ -44,7 +44,8 @@ class RunCheckpointManager(tf.train.CheckpointManager):
 def checkpoint_manager(
     model, workdir: str | pathlib.Path, max_to_keep: int = 3
 ) -> RunCheckpointManager:
-    """Manages the checkpoints of `model` in `workdir/checkpoints`."""
+    """Manages the checkpoints of `model` in `workdir/checkpoints`, keeping the newest
+    `max_to_keep` (`--keep_checkpoints`)."""
     return RunCheckpointManager(
         model.checkpoint_objects(),
         str(pathlib.Path(workdir) / CHECKPOINT_DIR),
@@ -67,13 +68,25 @@ def _restorable(manager: tf.train.CheckpointManager, path: str) -> tf.train.Chec
     return tf.train.Checkpoint(**{k: v for k, v in objects.items() if k not in absent})
 
 
-def restore_latest(manager: tf.train.CheckpointManager, path: str | None = None) -> int:
-    """Restores `path` (default: the manager's latest checkpoint); returns the restored step,
-    or 0 when there is nothing to restore. A checkpoint that does not fit the model raises a
-    UsageError instead of a long TF traceback."""
-    path = path or manager.latest_checkpoint
-    if not path:
-        return 0
+def unreadable(path: str) -> str | None:
+    """Why checkpoint `path` cannot be read (truncated, corrupted, files missing), or None when
+    every tensor in it reads back: TF checks each tensor's checksum as it reads it."""
+    try:
+        reader = tf.train.load_checkpoint(path)
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+    except (tf.errors.OpError, IndexError, ValueError, OSError) as e:
+        lines = str(e).strip().splitlines()
+        return (lines[0] if lines else type(e).__name__)[:200]
+    return None
+
+
+def restore(manager: tf.train.CheckpointManager, path: str) -> int:
+    """Restores checkpoint `path` into the manager's objects; returns its step. Raises a
+    UsageError (one line) for an unreadable checkpoint or one that does not fit the model."""
+    problem = unreadable(path)
+    if problem:
+        raise UsageError(f"checkpoint {path} is unreadable ({problem})")
     try:
         _restorable(manager, path).restore(path).assert_existing_objects_matched()
     except (ValueError, AssertionError, tf.errors.OpError) as e:
@@ -83,6 +96,27 @@ def restore_latest(manager: tf.train.CheckpointManager, path: str | None = None)
             f"({first_line[:200]}): use the settings it was trained with, or a new --workdir"
         ) from None
     return int(manager.checkpoint.step.numpy()) if hasattr(manager.checkpoint, "step") else 0
+
+
+def restore_latest(manager: tf.train.CheckpointManager, directory: str | None = None) -> int:
+    """Restores the newest readable checkpoint of `directory` (default: the manager's) and
+    returns its step, 0 when there is none. An unreadable newer one (a disk that filled up, a
+    copy cut short) is skipped with a warning; if none can be read, a UsageError says so."""
+    state = tf.train.get_checkpoint_state(directory or manager.directory)
+    paths = list(state.all_model_checkpoint_paths) if state else []
+    if state and state.model_checkpoint_path and state.model_checkpoint_path not in paths:
+        paths.append(state.model_checkpoint_path)
+    problems = []
+    for path in reversed(paths):
+        problem = unreadable(path)
+        if problem is None:
+            if problems:
+                logging.warning("%s: resuming from the previous one, %s", "; ".join(problems), path)
+            return restore(manager, path)
+        problems.append(f"checkpoint {path} is unreadable ({problem})")
+    if problems:
+        raise UsageError(f"no readable checkpoint: {'; '.join(problems)}: use a new --workdir")
+    return 0
 
 
 def load_run(workdir: str | pathlib.Path, checkpoint: str | None = None):
@@ -107,5 +141,5 @@ def load_run(workdir: str | pathlib.Path, checkpoint: str | None = None):
             f"no checkpoint {checkpoint} (no {checkpoint}.index): pass a prefix such as "
             f"{manager.directory}/ckpt-<step>, or leave --checkpoint out for the latest"
         )
-    step = restore_latest(manager, checkpoint)
+    step = restore(manager, checkpoint) if checkpoint else restore_latest(manager)
     return model, config, step

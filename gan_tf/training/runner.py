@@ -1,6 +1,8 @@
 """The training runner: wires a compiled model, a dataset and the callbacks into `fit`.
 
-# Resume.            restore the latest checkpoint of the workdir, if any
+# Lock.              one run per workdir (`gan_tf.training.workdir`); changed settings checked
+# Resume.            restore the newest readable checkpoint of the workdir, if any, and start
+#                    the data where the restored step left it
 # Evaluate (set-up). with --eval_every: feature networks and cached real statistics, before
 #                    any step (`make_evaluation`, gan_tf.metrics.periodic_evaluation)
 # Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
@@ -30,6 +32,7 @@ from gan_tf.errors import UsageError
 from gan_tf.training import callbacks as cb
 from gan_tf.training import distribute
 from gan_tf.training.checkpoints import CHECKPOINT_DIR, checkpoint_manager, restore_latest
+from gan_tf.training.workdir import locked, record_run, resume_changes
 
 
 @dataclasses.dataclass
@@ -40,29 +43,6 @@ class TrainResult:
     first_step_seconds: float | None  # includes tracing and XLA compilation
     steps_per_second: float | None  # after the first step
     sample_path: pathlib.Path | None
-
-
-def check_workdir(workdir: pathlib.Path, config: RunConfig) -> None:
-    """Refuses a workdir holding a run whose networks differ from those of `config`."""
-    from gan_tf import configs
-
-    saved = configs.load(workdir)
-    if saved is None:
-        return
-    if saved.variant != config.variant:
-        raise UsageError(
-            f"workdir {workdir} holds a run of variant {saved.variant!r}, not "
-            f"{config.variant!r}: choose another --workdir"
-        )
-    # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
-    fields = type(config).ARCHITECTURE_FIELDS
-    differing = [f for f in fields if getattr(saved, f) != getattr(config, f)]
-    if differing:
-        details = ", ".join(f"{f}={getattr(saved, f)!r}" for f in differing)
-        raise UsageError(
-            f"workdir {workdir} holds a run with {details}: resume it with those settings or "
-            "choose another --workdir"
-        )
 
 
 class _StepTimer(keras.callbacks.Callback):
@@ -93,50 +73,54 @@ def weights_fingerprint(model) -> str:
 
 def train(
     model,
-    dataset: tf.data.Dataset,
+    data: tf.data.Dataset | Callable[[int], tf.data.Dataset],
     config: RunConfig,
     workdir: str | pathlib.Path,
     make_evaluation: Callable[..., keras.callbacks.Callback] | None = None,
 ) -> TrainResult:
-    """Trains `model` on `dataset` up to `config.train_steps`, resuming from `workdir`.
+    """Trains `model` up to `config.train_steps`, resuming the run in `workdir`.
 
-    `dataset` yields global batches; under a strategy, `fit` distributes them. With
-    `config.eval_every`, `make_evaluation(model, config, output_dir, writer, start_step)` makes
-    the evaluation callback (`gan_tf.metrics.periodic_evaluation.periodic_evaluation`); it is
-    passed in because metrics sit above training in the package's layers."""
+    `data(start_step)` gives the global batches from the restored step on (a config's
+    `training_pipeline`), so that a resumed run sees the batches the uninterrupted run would
+    have seen; a fixed `tf.data.Dataset` is used as it is, from its first batch. Under a
+    strategy, `fit` distributes the batches. With `config.eval_every`,
+    `make_evaluation(model, config, output_dir, writer, start_step)` makes the evaluation
+    callback (`gan_tf.metrics.periodic_evaluation.periodic_evaluation`); it is passed in
+    because metrics sit above training in the package's layers."""
     if config.eval_every and make_evaluation is None:
         raise UsageError(
             f"eval_every={config.eval_every} needs an evaluation callback: pass "
             "make_evaluation=gan_tf.metrics.periodic_evaluation.periodic_evaluation to train()"
         )
     workdir = pathlib.Path(workdir)
-    check_workdir(workdir, config)
     strategy = model.distribute_strategy
-    output_dir = distribute.output_dir(workdir, strategy)
-    try:
-        return _train(model, dataset, config, workdir, output_dir, make_evaluation)
-    finally:
-        distribute.remove_output_dir(output_dir, workdir, strategy)
+    with locked(workdir, chief=distribute.is_chief(strategy)):
+        changes = resume_changes(workdir, config)
+        output_dir = distribute.output_dir(workdir, strategy)
+        try:
+            return _train(model, data, config, workdir, output_dir, make_evaluation, changes)
+        finally:
+            distribute.remove_output_dir(output_dir, workdir, strategy)
 
 
 def _train(
     model,
-    dataset: tf.data.Dataset,
+    data: tf.data.Dataset | Callable[[int], tf.data.Dataset],
     config: RunConfig,
     workdir: pathlib.Path,
     output_dir: pathlib.Path,
     make_evaluation: Callable[..., keras.callbacks.Callback] | None,
+    changes: dict[str, list],
 ) -> TrainResult:
     """`train`, writing into `output_dir` (the workdir, except on non-chief workers)."""
-    manager = checkpoint_manager(model, output_dir)
+    manager = checkpoint_manager(model, output_dir, max_to_keep=config.keep_checkpoints)
 
     # Resume (every worker from the workdir's checkpoints).
-    start_step = restore_latest(manager, tf.train.latest_checkpoint(str(workdir / CHECKPOINT_DIR)))
-    writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
+    start_step = restore_latest(manager, str(workdir / CHECKPOINT_DIR))
     samples = cb.SampleGrids(
         start_step,
         config.sample_every,
-        writer,
+        None,
         output_dir,
         seed=config.seed,
         raw_generator=getattr(config, "raw_generator", False),  # noise-to-image configs only
@@ -152,11 +136,22 @@ def _train(
         # Leave the finished run's record as it is: its run.json keeps the settings it was
         # trained with, and its last grid is written only if it is missing.
         grid = samples.path(start_step)
-        grid = grid if grid.exists() else samples.write(start_step)
+        if not grid.exists():
+            samples.writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
+            grid = samples.write(start_step)
         return TrainResult(start_step, start_step, 0.0, None, None, grid)
-    config.save(output_dir)
+    # The data before anything is written: a dataset that cannot be read leaves no run behind.
+    dataset = data(start_step) if callable(data) else data
+    writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
+    samples.writer = writer
+    record_run(output_dir, config, start_step, changes)
     if start_step:
         logging.info("resuming %s from step %d", workdir, start_step)
+    if changes:
+        logging.info(
+            "settings changed on resuming (recorded in run.json's history): %s",
+            ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in changes.items()),
+        )
 
     # Evaluate (set-up): networks and real statistics before the first step.
     evaluation = None

@@ -22,9 +22,16 @@ def make_run(root, variant, dataset, step, metrics, seconds=None):
     )
     for s in (step // 2, step):
         (workdir / "samples" / f"step_{s:07d}.png").write_bytes(f"png {s}".encode())
-    record = {"step": step, "metrics": metrics, "command": "python -m gan_tf.evaluate --x"}
-    (workdir / "eval" / f"step_{step}.json").write_text(json.dumps(record))
-    # An older evaluation, which the table must not pick.
+    record = {
+        "step": step,
+        "num_samples": 10_000,
+        "metrics": metrics,
+        "command": "python -m gan_tf.evaluate --x",
+    }
+    # Beside it, an evaluation on fewer samples, which the table must not pick.
+    few = {**record, "num_samples": 500, "metrics": {"fid": 555.0}}
+    (workdir / "eval" / f"step_{step}.json").write_text(json.dumps({"evaluations": [record, few]}))
+    # An older evaluation (in the format of one record per file), which it must not pick either.
     (workdir / "eval" / f"step_{step // 2}.json").write_text(
         json.dumps({**record, "step": step // 2, "metrics": {"fid": 999.0}})
     )
@@ -84,8 +91,9 @@ def test_an_evaluated_checkpoint_is_not_evaluated_again(tmp_path):
     metrics = {"fid": 7.5, "kid": 0.01, "kid_std": 0.001, "cs": 9.0, "fcd": 1.0}
     workdir = make_run(tmp_path, "dcgan", "mnist", 5000, metrics)
     record_path = workdir / "eval" / "step_5000.json"
-    record = json.loads(record_path.read_text())
+    record = json.loads(record_path.read_text())["evaluations"][0]
     settings = results_table.Settings(metrics="fid,kid,cs,fcd", num_samples=10_000)
+    record_path.write_text(json.dumps({k: v for k, v in record.items() if k != "num_samples"}))
     assert not results_table.already_evaluated(settings, workdir)  # no sample count recorded
     record_path.write_text(json.dumps({**record, "num_samples": 10_000}))
     assert results_table.already_evaluated(settings, workdir)

@@ -143,8 +143,8 @@ def test_float16_run_resumes_in_float32(tmp_path, data_dir):
 @pytest.mark.parametrize(
     "args,env,message",
     [
-        (["--strategy=ring"], {}, "--strategy must be one of default, mirrored"),
-        (["--mixed_precision=float8"], {}, "--mixed_precision must be float16, bfloat16"),
+        (["--strategy=ring"], {}, "--strategy=ring: value should be one of <default|mirrored"),
+        (["--mixed_precision=float8"], {}, "should be one of <float32|float16|bfloat16|none>"),
         (["--strategy=tpu"], {}, "--strategy=tpu: no TPU found"),
         (["--strategy=multi_worker"], {"TF_CONFIG": ""}, "needs TF_CONFIG"),
         (
