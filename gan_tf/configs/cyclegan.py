@@ -46,6 +46,7 @@ class CycleGANConfig(TranslationConfig):
         None,
         "Derived domains of a TFDS image dataset: B is this transform of its half (default "
         "inverted). Unset for cycle_gan/ and folder: datasets.",
+        group="data",
         choices=UNPAIRED_TRANSFORMS,
     )
     lambda_cyc: float = setting(10.0, "Cycle-consistency weight (eq. 3: 10).", lower_bound=0.0)

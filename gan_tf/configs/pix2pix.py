@@ -43,6 +43,7 @@ class Pix2PixConfig(TranslationConfig):
         None,
         "How the input is derived from a TFDS image (the target): edges (default), grayscale "
         "or inverted. Unset for folder: datasets of A|B pairs.",
+        group="data",
         choices=PAIR_TASKS,
     )
     loss: str = setting(

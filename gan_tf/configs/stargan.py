@@ -61,11 +61,13 @@ class StarGANConfig(TranslationConfig):
     attributes: list[str] = setting(
         list(CELEB_A_ATTRIBUTES),
         "CelebA attributes used as domains (sec. 4.2; hair colors are exclusive).",
+        group="data",
     )
     domains: list[str] = setting(
         list(DERIVED_DOMAINS),
         "Derived domains of a TFDS image dataset (not celeb_a / folder:): transforms among "
         "original, inverted, rotated, colorized, grayscale, edges.",
+        group="data",
     )
     lambda_cls: float = setting(
         1.0, "Domain classification weight (eq. 5, 6; sec. 4.4: 1).", lower_bound=0.0

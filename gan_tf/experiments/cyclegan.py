@@ -1,4 +1,4 @@
-"""CycleGAN (Zhu et al. 2017); its settings: `gan_tf/configs/cyclegan.py`.
+r"""CycleGAN (Zhu et al. 2017); its settings: `gan_tf/configs/cyclegan.py`.
 
     python -m gan_tf.experiments.cyclegan --dataset=cycle_gan/horse2zebra --workdir=runs/h2z
     # user folders <path>/train/A/ and <path>/train/B/

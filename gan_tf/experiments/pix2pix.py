@@ -1,4 +1,4 @@
-"""pix2pix (Isola et al. 2017); its settings: `gan_tf/configs/pix2pix.py`.
+r"""pix2pix (Isola et al. 2017); its settings: `gan_tf/configs/pix2pix.py`.
 
     # edges -> image pairs derived from Fashion-MNIST
     python -m gan_tf.experiments.pix2pix --dataset=fashion_mnist --pairs=edges \

@@ -1,4 +1,4 @@
-"""StarGAN (Choi et al. 2018); its settings: `gan_tf/configs/stargan.py`.
+r"""StarGAN (Choi et al. 2018); its settings: `gan_tf/configs/stargan.py`.
 
 `--train_steps` counts generator updates (each step = `--d_steps` critic updates + one
 generator update), so the paper's 200,000 iterations with n_critic 5 are 40,000 steps.
