@@ -81,6 +81,10 @@ class RunConfig:
     REFUSED: ClassVar[dict[str, str]] = {}
     # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
     ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = ("image_size", "channels", "base_filters")
+    # What jit_compile="auto" picks on a CPU, and the measurement it rests on (`make bench`,
+    # experiments/speed.md): each variant's config states its own.
+    XLA_ON_CPU: ClassVar[bool] = False
+    XLA_ON_CPU_MEASURED: ClassVar[str] = "not measured; Keras's choice on a CPU"
 
     # --- Data ------------------------------------------------------------------------------------
     dataset: str = setting(
@@ -140,10 +144,13 @@ class RunConfig:
     )
 
     # --- Infrastructure ---------------------------------------------------------------------------
-    jit_compile: bool = setting(
-        True,
-        "Compile each training step with XLA (turned off with a warning on more than one "
-        "replica: Keras cannot compile a multi-replica step).",
+    jit_compile: bool | str = setting(
+        "auto",
+        "Compile each training step with XLA: auto picks it on a GPU or TPU and, on a CPU, "
+        "only for the variants measured faster with it (experiments/speed.md); "
+        "--jit_compile / --nojit_compile force it on or off. Off, with a warning, on more than "
+        "one replica (Keras cannot compile a multi-replica step).",
+        choices=("auto", True, False),
         group="scale",
     )
     mixed_precision: str = setting(
@@ -231,6 +238,25 @@ class RunConfig:
                 f"{', '.join(field_names(type(self)))}"
             )
         return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def flag_help(cls, name: str) -> str:
+        """The help of field `name`'s flag; jit_compile's also says what auto picks on a CPU
+        for this variant and why."""
+        text = {f.name: f for f in dataclasses.fields(cls)}[name].metadata["help"]
+        if name == "jit_compile":
+            choice = "with" if cls.XLA_ON_CPU else "without"
+            text += f" On a CPU, auto runs {cls.VARIANT} {choice} XLA ({cls.XLA_ON_CPU_MEASURED})."
+        return text
+
+    def xla_requested(self) -> bool | None:
+        """jit_compile as a bool, None for auto (decided by the device: see
+        `gan_tf.models.replicas.jit_compile_of`); UsageError for anything else."""
+        if self.jit_compile == "auto":
+            return None
+        if isinstance(self.jit_compile, bool):
+            return self.jit_compile
+        raise UsageError(f"jit_compile must be auto, True or False, got {self.jit_compile!r}")
 
     # --- run.json --------------------------------------------------------------------------------
 

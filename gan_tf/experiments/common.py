@@ -41,29 +41,58 @@ def define_flags(config_cls: type[RunConfig], flag_values: flags.FlagValues = FL
         default = getattr(defaults, name)
         kind = field_type(config_cls, name)
         options: dict[str, Any] = {"flag_values": flag_values}
+        help_text = config_cls.flag_help(name)
+        if kind is bool and meta["choices"] is not None:
+            # True, False or a word (jit_compile's auto): --name, --noname, --name=word.
+            parser = _BoolOrWordParser([c for c in meta["choices"] if isinstance(c, str)])
+            flags.DEFINE_flag(
+                flags.Flag(parser, None, name, default, help_text, boolean=True), flag_values
+            )
+            continue
         if meta["choices"] is not None:
             choices = [str(c) for c in meta["choices"]]
             flags.DEFINE_enum(
-                name, None if default is None else str(default), choices, meta["help"], **options
+                name, None if default is None else str(default), choices, help_text, **options
             )
             continue
         bounds = {k: meta[k] for k in ("lower_bound", "upper_bound") if meta.get(k) is not None}
         if kind is bool:
-            flags.DEFINE_bool(name, default, meta["help"], **options)
+            flags.DEFINE_bool(name, default, help_text, **options)
         elif kind is int:
-            flags.DEFINE_integer(name, default, meta["help"], **bounds, **options)
+            flags.DEFINE_integer(name, default, help_text, **bounds, **options)
         elif kind is float:
-            flags.DEFINE_float(name, default, meta["help"], **bounds, **options)
+            flags.DEFINE_float(name, default, help_text, **bounds, **options)
         elif kind is list:
-            flags.DEFINE_list(name, default, meta["help"], **options)
+            flags.DEFINE_list(name, default, help_text, **options)
         else:
-            flags.DEFINE_string(name, default, meta["help"], **options)
+            flags.DEFINE_string(name, default, help_text, **options)
     flags.DEFINE_string(
         "workdir",
         None,
         "Where checkpoints, TensorBoard logs and samples go; an existing run there is resumed.",
         flag_values=flag_values,
     )
+
+
+class _BoolOrWordParser(flags.BooleanParser):
+    """absl's boolean parser that also takes the given words (jit_compile's "auto")."""
+
+    def __init__(self, words: list[str]) -> None:
+        super().__init__()
+        self.words = words
+
+    def parse(self, argument: Any) -> bool | str:
+        if isinstance(argument, str) and argument.lower() in self.words:
+            return argument.lower()
+        try:
+            return super().parse(argument)
+        except ValueError:
+            raise ValueError(
+                f"use true, false or {', '.join(self.words)}; got {argument!r}"
+            ) from None
+
+    def flag_type(self) -> str:
+        return f"bool or {'/'.join(self.words)}"
 
 
 def all_flag_names() -> set[str]:
@@ -110,7 +139,7 @@ def config_from_flags(
     for field in flag_fields(config_cls):
         value = flag_values[field.name].value
         choices = field.metadata["choices"]
-        if choices is not None and value is not None:
+        if choices is not None and isinstance(value, str):
             value = next(c for c in choices if str(c) == value)  # enum flags hold strings
         values[field.name] = value
     from gan_tf.models.precision import canonical_precision

@@ -169,7 +169,8 @@ def periodic_evaluation(
         data_dir=config.data_dir,
         manual_dir=config.manual_dir,
         inception_weights=config.inception_weights,
-        jit_compile=config.jit_compile,
+        # The Inception network under auto: XLA unless the run forces it off.
+        jit_compile=config.xla_requested() is not False,
     )
     evaluator.real_statistics()
     callback = PeriodicEvaluation(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from gan_tf.configs.cgan import CGANConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import replicas
 from gan_tf.models.factory import (
     adam_optimizers,
     build_networks,
@@ -38,6 +39,6 @@ def build_cgan(config: CGANConfig) -> CGAN:
     model.compile(
         **adam_optimizers(config),
         **cross_entropy_losses(config),
-        jit_compile=config.jit_compile,
+        jit_compile=replicas.jit_compile_of(config),
     )
     return model

@@ -21,6 +21,7 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.configs.cyclegan import CycleGANConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import replicas
 from gan_tf.models.base import RNG
 from gan_tf.models.factory import adam
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
@@ -309,7 +310,7 @@ def build_cyclegan(config: CycleGANConfig) -> CycleGAN:
     model.compile(
         g_optimizer=adam(schedule(config.g_learning_rate), config.beta_1, config.beta_2),
         d_optimizer=adam(schedule(config.d_learning_rate), config.beta_1, config.beta_2),
-        jit_compile=config.jit_compile,
+        jit_compile=replicas.jit_compile_of(config),
     )
     model.sample_source = lambda: load_held_out(
         lambda train: translation.unpaired_pipeline(

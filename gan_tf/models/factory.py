@@ -11,6 +11,7 @@ from gan_tf.configs.base import RunConfig
 from gan_tf.configs.families import NoiseToImageConfig
 from gan_tf.configs.gan import G_LOSSES, CrossEntropyGANConfig
 from gan_tf.errors import UsageError
+from gan_tf.models.fused_adam import FusedAdam
 from gan_tf.models.hooks import GeneratorEMA
 from gan_tf.models.regularizers import R1Penalty, Regularizer, lazy_adam_settings
 from gan_tf.networks import dcgan as dcgan_networks
@@ -114,7 +115,7 @@ def adam(
         learning_rate, beta_1, beta_2 = lazy_adam_settings(
             learning_rate, beta_1, beta_2, reg_interval
         )
-    return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+    return FusedAdam(learning_rate, beta_1=beta_1, beta_2=beta_2)
 
 
 def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[str, Any]:

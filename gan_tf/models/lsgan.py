@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from gan_tf import losses
 from gan_tf.configs.lsgan import LSGANConfig
+from gan_tf.models import replicas
 from gan_tf.models.factory import adam_optimizers, build_networks, core_arguments
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 
@@ -27,5 +28,5 @@ class LSGAN(NoiseToImageGAN):
 def build_lsgan(config: LSGANConfig) -> LSGAN:
     generator, discriminator = build_networks(config)
     model = LSGAN(generator, discriminator, **core_arguments(config, generator))
-    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
+    model.compile(**adam_optimizers(config), jit_compile=replicas.jit_compile_of(config))
     return model

@@ -16,6 +16,7 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.configs.pix2pix import LOSSES, Pix2PixConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import replicas
 from gan_tf.models.factory import adam_optimizers
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
@@ -140,7 +141,7 @@ def build_pix2pix(config: Pix2PixConfig) -> Pix2Pix:
         seed=config.seed,
         name="pix2pix",
     )
-    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
+    model.compile(**adam_optimizers(config), jit_compile=replicas.jit_compile_of(config))
     model.sample_source = lambda: load_held_out(
         lambda train: translation.paired_pipeline(
             config.dataset,

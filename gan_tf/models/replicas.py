@@ -16,6 +16,18 @@ from absl import logging
 from gan_tf.models.precision import nested_layers
 
 
+def jit_compile_of(config) -> bool:
+    """Whether `config`'s train step is compiled with XLA: its `jit_compile` when forced on or
+    off; for auto, XLA on a GPU or TPU (what Keras's own auto does) and on a CPU what the
+    variant's config measured faster (`XLA_ON_CPU`, from `make bench`)."""
+    requested = config.xla_requested()
+    if requested is not None:
+        return requested
+    if tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"):
+        return True
+    return type(config).XLA_ON_CPU
+
+
 def jit_compile_for(requested: bool | str, strategy: tf.distribute.Strategy) -> bool | str:
     """`requested`, or False (with a warning) when the step runs on more than one replica: Keras
     compiles the whole multi-replica step (its `strategy.run` call) as one XLA cluster, which

@@ -43,6 +43,7 @@ import tensorflow as tf
 from gan_tf import losses as gan_losses
 from gan_tf.configs.stargan import ADVERSARIAL_LOSSES, StarGANConfig, check_target_domains
 from gan_tf.errors import UsageError
+from gan_tf.models import replicas
 from gan_tf.models.factory import adam_optimizers
 from gan_tf.models.regularizers import GradientPenalty, RegularizerInputs, regularize
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
@@ -282,7 +283,7 @@ def build_stargan(config: StarGANConfig) -> StarGAN:
         seed=config.seed,
         name="stargan",
     )
-    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
+    model.compile(**adam_optimizers(config), jit_compile=replicas.jit_compile_of(config))
     model.sample_source = lambda: load_held_out(
         lambda train: translation.multi_domain_pipeline(
             config.dataset,

@@ -20,6 +20,7 @@ import tensorflow as tf
 from gan_tf import losses
 from gan_tf.configs.wgan import WGANConfig
 from gan_tf.errors import UsageError
+from gan_tf.models import replicas
 from gan_tf.models.factory import (
     build_networks,
     core_arguments,
@@ -147,6 +148,6 @@ def build_wgan(config: WGANConfig) -> WGAN:
     model.compile(
         d_optimizer=keras.optimizers.RMSprop(d_rate, rho=d_rho),
         g_optimizer=keras.optimizers.RMSprop(config.g_learning_rate, rho=config.rmsprop_rho),
-        jit_compile=config.jit_compile,
+        jit_compile=replicas.jit_compile_of(config),
     )
     return model

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from gan_tf import losses
 from gan_tf.configs.wgan_gp import WGANGPConfig
+from gan_tf.models import replicas
 from gan_tf.models.factory import (
     adam_optimizers,
     build_networks,
@@ -59,5 +60,5 @@ def build_wgan_gp(config: WGANGPConfig) -> WGANGP:
     model = WGANGP(
         generator, critic, **core_arguments(config, generator), gp_weight=config.gp_weight
     )
-    model.compile(**adam_optimizers(config), jit_compile=config.jit_compile)
+    model.compile(**adam_optimizers(config), jit_compile=replicas.jit_compile_of(config))
     return model

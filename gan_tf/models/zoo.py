@@ -38,7 +38,7 @@ def build_gan(config: CrossEntropyGANConfig) -> NoiseToImageGAN:
     model.compile(
         **adam_optimizers(config),
         **cross_entropy_losses(config),
-        jit_compile=config.jit_compile,
+        jit_compile=replicas.jit_compile_of(config),
     )
     return model
 

@@ -172,3 +172,31 @@ def test_a_refused_flag_exits_2_with_one_line(variant, flag, tmp_path):
         f"{variant}: error: {common.refusal(configs.config_class(variant), flag[2:].split('=')[0])}"
     ]
     assert not (tmp_path / "run").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize(
+    "argv,value",
+    [
+        ((), "auto"),
+        (("--jit_compile",), True),
+        (("--nojit_compile",), False),
+        (("--jit_compile=auto",), "auto"),
+        (("--jit_compile=AUTO",), "auto"),
+        (("--jit_compile=false",), False),
+    ],
+)
+def test_jit_compile_takes_auto_or_a_bool(argv, value):
+    assert parse("dcgan", *argv).jit_compile == value
+
+
+def test_jit_compile_refuses_other_words_in_one_line():
+    with pytest.raises(UsageError, match="use true, false or auto; got 'maybe'"):
+        parse("dcgan", "--jit_compile=maybe")
+
+
+@pytest.mark.parametrize("variant", configs.VARIANTS)
+def test_jit_compile_help_says_what_auto_picks_on_a_cpu(variant):
+    config_cls = configs.config_class(variant)
+    choice = "with" if config_cls.XLA_ON_CPU else "without"
+    text = config_cls.flag_help("jit_compile")
+    assert f"On a CPU, auto runs {variant} {choice} XLA ({config_cls.XLA_ON_CPU_MEASURED})" in text
