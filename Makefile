@@ -2,6 +2,7 @@
 #   make demo    train DCGAN on the packaged MNIST digits (offline), write samples + TensorBoard
 #   make test    the test suite (no network)
 #   make test-resume   resume exactness of every variant with and without XLA
+#   make bench-quick   train-step speed of every variant, XLA vs graph, small sizes (minutes)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-resume lint format bench bench-toy bench-translation results tensorboard clean
+.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation results tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,11 +50,17 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format gan_tf tests benchmarks
 
-# Train-step speed of every variant, XLA on/off, input pipeline, per-step overhead; writes
-# experiments/speed_table.md, linked from experiments/speed.md (about three hours on one CPU
-# core, most of it CycleGAN and StarGAN at paper size).
+# Train-step speed of every variant at its config's size (paper sizes), XLA and graph timed in
+# alternating blocks; writes experiments/speed_table.md, linked from experiments/speed.md (over
+# an hour on one CPU core, most of it CycleGAN at 256 px and StarGAN at 128 px). Pin it for
+# steadier numbers: taskset -c 1 make bench.
 bench: $(VENV)/.installed
-	$(BIN)/python -m benchmarks.train_speed --out=experiments/speed_table.md --manual_dir=$(MANUAL_DIR)
+	$(BIN)/python -m benchmarks.train_speed --out=experiments/speed_table.md
+
+# The same table in minutes (CycleGAN and StarGAN at 64 px), with the PyTorch ratio when torch
+# is installed (pip install -e '.[bench]'); writes experiments/speed_quick.md.
+bench-quick: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.speed_quick --out=experiments/speed_quick.md
 
 bench-toy: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.toy_mixture --out=experiments/toy_mixture.md

@@ -64,7 +64,7 @@ class ScalarSummaries(GlobalStepCallback):
 
     One step's summaries are written by one call of a `tf.function` (traced once), not by a
     dozen eager ops and host reads: per-step logging then costs about one function call, which
-    matters for small, fast models (measured with `benchmarks/train_speed.py --sections=overhead`).
+    matters for small, fast models (experiments/speed.md, "Per-step summaries").
     """
 
     def __init__(self, start_step: int, every: int, writer) -> None:
