@@ -16,6 +16,9 @@ from gan_tf.configs.gan import CrossEntropyGANConfig
 @dataclasses.dataclass
 class CGANConfig(CrossEntropyGANConfig):
     VARIANT: ClassVar[str] = "cgan"
+    XLA_ON_CPU_MEASURED: ClassVar[str] = (
+        "XLA x0.55 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
+    )
     BUILDER: ClassVar[str] = "gan_tf.models.cgan:build_cgan"
     CONDITIONAL: ClassVar[bool] = True
 

@@ -23,6 +23,9 @@ POOL_SIZE = 50
 @dataclasses.dataclass
 class CycleGANConfig(TranslationConfig):
     VARIANT: ClassVar[str] = "cyclegan"
+    XLA_ON_CPU_MEASURED: ClassVar[str] = (
+        "XLA x0.82 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
+    )
     BUILDER: ClassVar[str] = "gan_tf.models.cyclegan:build_cyclegan"
     ARCHITECTURE: ClassVar[str] = "resnet"
     ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = (

@@ -30,6 +30,9 @@ class CrossEntropyGANConfig(NoiseToImageConfig, AdamSettings):
 @dataclasses.dataclass
 class GANConfig(CrossEntropyGANConfig):
     VARIANT: ClassVar[str] = "gan"
+    XLA_ON_CPU_MEASURED: ClassVar[str] = (
+        "XLA x0.72 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
+    )
     BUILDER: ClassVar[str] = "gan_tf.models.zoo:build_gan"
 
     architecture: str = setting(

@@ -14,6 +14,9 @@ from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
 @dataclasses.dataclass
 class LSGANConfig(NoiseToImageConfig, AdamSettings):
     VARIANT: ClassVar[str] = "lsgan"
+    XLA_ON_CPU_MEASURED: ClassVar[str] = (
+        "XLA x0.55 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
+    )
     BUILDER: ClassVar[str] = "gan_tf.models.lsgan:build_lsgan"
     REFUSED: ClassVar[dict[str, str]] = {
         "g_loss": "LSGAN fixes its losses: both least squares (Mao et al. 2017, eq. 2)"
