@@ -40,7 +40,7 @@ QUICK = {
     "batch_size": ",".join(f"{v}:{n}" for v, n in QUICK_BATCH_SIZE.items()),
 }
 PEER_WORKLOADS = ("dcgan28", "wgan_gp", "pix2pix32")
-PEER_TIMING = {"repeats": 1, "warmup": 3, "max_block_seconds": 3.0}
+PEER_TIMING = {"repeats": 3, "warmup": 3, "max_block_seconds": 2.0}
 TORCH_MISSING = "torch not installed: pip install -e '.[bench]'"
 
 
