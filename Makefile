@@ -51,9 +51,9 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format gan_tf tests benchmarks
 
 # Train-step speed of every variant at its config's size (paper sizes), XLA and graph timed in
-# alternating blocks; writes experiments/speed_table.md, linked from experiments/speed.md (over
-# an hour on one CPU core, most of it CycleGAN at 256 px and StarGAN at 128 px). Pin it for
-# steadier numbers: taskset -c 1 make bench.
+# alternating blocks; writes experiments/speed_table.md, linked from experiments/speed.md (50
+# minutes on one CPU core, 37 of them StarGAN at 128 px). Pin it for steadier numbers:
+# taskset -c 1 make bench.
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.train_speed --out=experiments/speed_table.md
 

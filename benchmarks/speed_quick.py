@@ -12,8 +12,8 @@ networks and steps in PyTorch against gan_tf's (`benchmarks.peer_pytorch.compare
 PEER_WORKLOADS, one round); without it the report says how to install it.
 
 Flags: those of train_speed, with the defaults below, and --peer_workloads (empty: no PyTorch
-part). Measured pinned to one shared core of this project's machines (AMD EPYC): about 6
-minutes for the gan_tf table (StarGAN and CycleGAN 1.5-2 of them) and 3 for the PyTorch part.
+part). Measured on this project's 2-core machine (AMD EPYC), nothing else running: 5 min 5 s in
+all, the PyTorch part included (experiments/speed.md).
 """
 
 from __future__ import annotations
