@@ -21,10 +21,14 @@ from absl import app, flags
 from benchmarks import train_speed
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("variants", ["gan", "dcgan", "pix2pix"], "Variants at their defaults.")
-flags.DEFINE_enum("jit", "off", ["off", "on"], "XLA off (graph kernels) or on.")
-flags.DEFINE_integer("steps", 10, "Steps per block.", lower_bound=1)
-flags.DEFINE_integer("repeats", 5, "Blocks per optimizer.", lower_bound=1)
+
+
+def define_flags() -> None:
+    """The command line (defined only when run, so tests can import the module)."""
+    flags.DEFINE_list("variants", ["gan", "dcgan", "pix2pix"], "Variants at their defaults.")
+    flags.DEFINE_enum("jit", "off", ["off", "on"], "XLA off (graph kernels) or on.")
+    flags.DEFINE_integer("steps", 10, "Steps per block.", lower_bound=1)
+    flags.DEFINE_integer("repeats", 5, "Blocks per optimizer.", lower_bound=1)
 
 
 def _train_function(variant: str, jit: bool, keras_adam: bool):
@@ -78,4 +82,5 @@ def main(argv: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

@@ -32,14 +32,19 @@ from absl import app, flags
 from benchmarks import train_speed
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("variant", "pix2pix", "The variant to profile (at its config's defaults).")
-flags.DEFINE_list("jit", ["off", "on"], "XLA settings to profile: off, on.")
-flags.DEFINE_integer("batch_size", None, "Batch size; default: the config's.")
-flags.DEFINE_integer("image_size", None, "Image size; default: the config's.")
-flags.DEFINE_integer("steps", 3, "Profiled steps (after --warmup).", lower_bound=1)
-flags.DEFINE_integer("warmup", 3, "Steps before profiling.", lower_bound=1)
-flags.DEFINE_integer("top", 12, "Op kinds listed per setting.", lower_bound=1)
-flags.DEFINE_string("logdir", None, "Where the trace goes; default: a temporary folder.")
+
+
+def define_flags() -> None:
+    """The command line (defined only when run, so tests can import the module)."""
+    flags.DEFINE_string("variant", "pix2pix", "The variant to profile (at its config's defaults).")
+    flags.DEFINE_list("jit", ["off", "on"], "XLA settings to profile: off, on.")
+    flags.DEFINE_integer("batch_size", None, "Batch size; default: the config's.")
+    flags.DEFINE_integer("image_size", None, "Image size; default: the config's.")
+    flags.DEFINE_integer("steps", 3, "Profiled steps (after --warmup).", lower_bound=1)
+    flags.DEFINE_integer("warmup", 3, "Steps before profiling.", lower_bound=1)
+    flags.DEFINE_integer("top", 12, "Op kinds listed per setting.", lower_bound=1)
+    flags.DEFINE_string("logdir", None, "Where the trace goes; default: a temporary folder.")
+
 
 # Events that contain ops rather than being one: the runtime's C++ scopes (`Class::Method`),
 # eager dispatch of the step function, and the wait for XLA's result.
@@ -147,4 +152,5 @@ def main(argv: Sequence[str]) -> None:
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)
