@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from collections.abc import Sequence
 from unittest import mock
 
@@ -31,26 +30,15 @@ def define_flags() -> None:
     flags.DEFINE_integer("repeats", 5, "Blocks per optimizer.", lower_bound=1)
 
 
-def _train_function(variant: str, jit: bool, keras_adam: bool):
+def timer(variant: str, jit: bool, keras_adam: bool) -> train_speed.StepTimer:
+    """`variant`'s model and train function, with FusedAdam or (`keras_adam`) Keras's Adam."""
     import keras
 
     config = train_speed.variant_config(variant, jit_compile=jit)
-    if keras_adam:
-        with mock.patch("gan_tf.models.factory.FusedAdam", keras.optimizers.Adam):
-            model = train_speed.build(config)
-    else:
-        model = train_speed.build(config)
-    model.make_train_function()
-    iterator = iter(train_speed.memory_dataset(train_speed.synthetic_batch(config)))
-    return model.train_function, iterator, type(model.d_optimizer).__name__
-
-
-def _block(function, iterator, steps: int) -> float:
-    start = time.perf_counter()
-    for _ in range(steps):
-        logs = function(iterator)
-    float(next(iter(logs.values())))  # the steps have finished
-    return steps / (time.perf_counter() - start)
+    if not keras_adam:
+        return train_speed.StepTimer(config)
+    with mock.patch("gan_tf.models.factory.FusedAdam", keras.optimizers.Adam):
+        return train_speed.StepTimer(config)
 
 
 def main(argv: Sequence[str]) -> None:
@@ -66,14 +54,14 @@ def main(argv: Sequence[str]) -> None:
     for variant in FLAGS.variants:
         runs = {}
         for keras_adam in (True, False):
-            function, iterator, name = _train_function(variant, FLAGS.jit == "on", keras_adam)
-            _block(function, iterator, 2)  # trace and warm up
-            runs[name] = (function, iterator, [])
+            step_timer = timer(variant, FLAGS.jit == "on", keras_adam)
+            step_timer.run(2)  # trace and warm up
+            runs[type(step_timer.model.d_optimizer).__name__] = (step_timer, [])
         for _ in range(FLAGS.repeats):
-            for function, iterator, rates in runs.values():
-                rates.append(_block(function, iterator, FLAGS.steps))
-        keras_rate = statistics.median(runs["Adam"][2])
-        fused_rate = statistics.median(runs["FusedAdam"][2])
+            for step_timer, rates in runs.values():
+                rates.append(FLAGS.steps / step_timer.run(FLAGS.steps))
+        keras_rate = statistics.median(runs["Adam"][1])
+        fused_rate = statistics.median(runs["FusedAdam"][1])
         print(
             f"| {variant} | {FLAGS.jit} | {keras_rate:.2f} | {fused_rate:.2f} | "
             f"{fused_rate / keras_rate:.2f} |",

@@ -24,7 +24,6 @@ import pathlib
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 
 from absl import app, flags
@@ -88,27 +87,13 @@ def profile(variant: str, jit: bool, steps: int, warmup: int, logdir: pathlib.Pa
     """(wall seconds per step, op seconds per step by kind) of `variant`'s train step."""
     import tensorflow as tf
 
-    config = train_speed.variant_config(variant, jit_compile=jit, **sizes)
-    model = train_speed.build(config)
-    model.make_train_function()
-    iterator = iter(train_speed.memory_dataset(train_speed.synthetic_batch(config)))
-    for _ in range(warmup):
-        logs = model.train_function(iterator)
-    _read_back(logs)
+    timer = train_speed.StepTimer(train_speed.variant_config(variant, jit_compile=jit, **sizes))
+    timer.run(warmup)
     tf.profiler.experimental.start(str(logdir))
-    start = time.perf_counter()
-    for _ in range(steps):
-        logs = model.train_function(iterator)
-    _read_back(logs)
-    wall = (time.perf_counter() - start) / steps
+    wall = timer.run(steps) / steps
     tf.profiler.experimental.stop()
     (trace,) = sorted(logdir.glob("**/*.xplane.pb"))
     return wall, {kind: seconds / steps for kind, seconds in op_times(trace).items()}
-
-
-def _read_back(logs: dict) -> None:
-    """Waits for the step to finish: reads one of its losses back to the host."""
-    float(next(iter(logs.values())))
 
 
 def report(variant: str, jit: bool, wall: float, times: dict[str, float], top: int) -> str:
