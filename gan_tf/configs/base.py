@@ -24,6 +24,9 @@ from gan_tf.errors import UsageError
 
 RUN_FILE = "run.json"
 
+# Where the configs' XLA_CPU_RATIO were measured.
+XLA_CPU_MEASUREMENT = "make bench, AMD EPYC, one core, 2026-12-04"
+
 # The groups of `--help`, in the order it lists them.
 GROUPS = ("data", "model and paper settings", "training", "logging and checkpoints", "scale")
 
@@ -81,10 +84,11 @@ class RunConfig:
     REFUSED: ClassVar[dict[str, str]] = {}
     # Settings that decide the networks' shapes: a workdir's checkpoints only fit these.
     ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = ("image_size", "channels", "base_filters")
-    # What jit_compile="auto" picks on a CPU, and the measurement it rests on (`make bench`,
-    # experiments/speed.md): each variant's config states its own.
+    # What jit_compile="auto" picks on a CPU, and the measurement it rests on: XLA's steps/s over
+    # the graph kernels' in `make bench` (XLA_CPU_MEASUREMENT, experiments/speed.md); each
+    # variant's config states its own.
     XLA_ON_CPU: ClassVar[bool] = False
-    XLA_ON_CPU_MEASURED: ClassVar[str] = "not measured; Keras's choice on a CPU"
+    XLA_CPU_RATIO: ClassVar[float | None] = None
 
     # --- Data ------------------------------------------------------------------------------------
     dataset: str = setting(
@@ -246,7 +250,13 @@ class RunConfig:
         text = {f.name: f for f in dataclasses.fields(cls)}[name].metadata["help"]
         if name == "jit_compile":
             choice = "with" if cls.XLA_ON_CPU else "without"
-            text += f" On a CPU, auto runs {cls.VARIANT} {choice} XLA ({cls.XLA_ON_CPU_MEASURED})."
+            measured = (
+                "not measured; Keras's choice on a CPU"
+                if cls.XLA_CPU_RATIO is None
+                else f"XLA x{cls.XLA_CPU_RATIO:.2f} the steps/s of the graph kernels: "
+                f"{XLA_CPU_MEASUREMENT}"
+            )
+            text += f" On a CPU, auto runs {cls.VARIANT} {choice} XLA ({measured})."
         return text
 
     def xla_requested(self) -> bool | None:

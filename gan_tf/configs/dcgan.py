@@ -16,9 +16,7 @@ from gan_tf.configs.gan import CrossEntropyGANConfig
 @dataclasses.dataclass
 class DCGANConfig(CrossEntropyGANConfig):
     VARIANT: ClassVar[str] = "dcgan"
-    XLA_ON_CPU_MEASURED: ClassVar[str] = (
-        "XLA x0.54 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
-    )
+    XLA_CPU_RATIO: ClassVar[float | None] = 0.54  # XLA / graph steps/s, make bench
     BUILDER: ClassVar[str] = "gan_tf.models.zoo:build_gan"
 
 

@@ -30,9 +30,7 @@ class CrossEntropyGANConfig(NoiseToImageConfig, AdamSettings):
 @dataclasses.dataclass
 class GANConfig(CrossEntropyGANConfig):
     VARIANT: ClassVar[str] = "gan"
-    XLA_ON_CPU_MEASURED: ClassVar[str] = (
-        "XLA x0.72 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
-    )
+    XLA_CPU_RATIO: ClassVar[float | None] = 0.72  # XLA / graph steps/s, make bench
     BUILDER: ClassVar[str] = "gan_tf.models.zoo:build_gan"
 
     architecture: str = setting(

@@ -14,9 +14,7 @@ from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
 @dataclasses.dataclass
 class LSGANConfig(NoiseToImageConfig, AdamSettings):
     VARIANT: ClassVar[str] = "lsgan"
-    XLA_ON_CPU_MEASURED: ClassVar[str] = (
-        "XLA x0.55 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
-    )
+    XLA_CPU_RATIO: ClassVar[float | None] = 0.55  # XLA / graph steps/s, make bench
     BUILDER: ClassVar[str] = "gan_tf.models.lsgan:build_lsgan"
     REFUSED: ClassVar[dict[str, str]] = {
         "g_loss": "LSGAN fixes its losses: both least squares (Mao et al. 2017, eq. 2)"

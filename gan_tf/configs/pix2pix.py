@@ -20,9 +20,7 @@ LOSSES = ("l1", "cgan", "l1_cgan")
 @dataclasses.dataclass
 class Pix2PixConfig(TranslationConfig):
     VARIANT: ClassVar[str] = "pix2pix"
-    XLA_ON_CPU_MEASURED: ClassVar[str] = (
-        "XLA x0.31 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
-    )
+    XLA_CPU_RATIO: ClassVar[float | None] = 0.31  # XLA / graph steps/s, make bench
     BUILDER: ClassVar[str] = "gan_tf.models.pix2pix:build_pix2pix"
     ARCHITECTURE: ClassVar[str] = "unet"
     ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = (

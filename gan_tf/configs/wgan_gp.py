@@ -16,9 +16,7 @@ from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
 @dataclasses.dataclass
 class WGANGPConfig(NoiseToImageConfig, AdamSettings):
     VARIANT: ClassVar[str] = "wgan_gp"
-    XLA_ON_CPU_MEASURED: ClassVar[str] = (
-        "XLA x0.63 the steps/s of the graph kernels: make bench, AMD EPYC, one core, 2026-12-04"
-    )
+    XLA_CPU_RATIO: ClassVar[float | None] = 0.63  # XLA / graph steps/s, make bench
     BUILDER: ClassVar[str] = "gan_tf.models.wgan_gp:build_wgan_gp"
     REFUSED: ClassVar[dict[str, str]] = {
         "g_loss": "WGAN-GP fixes its losses: the critic's and generator's Wasserstein losses"
