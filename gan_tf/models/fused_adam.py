@@ -9,8 +9,9 @@ formula is Keras's, Kingma & Ba 2015, Algorithm 1 in its sec. 2 form with epsilo
     m <- m + (g - m) (1 - beta_1);   v <- v + (g^2 - v) (1 - beta_2)
     var <- var - lr sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
 
-so the checkpoints, slots and settings are Keras's Adam's. AMSGrad, weight decay and
-multi-replica updates keep Keras's own ops.
+so the checkpoints, slots and settings are Keras's Adam's. AMSGrad, sparse gradients and
+multi-replica updates keep Keras's own ops; weight decay, which Keras applies before the update
+step, is unchanged.
 """
 
 from __future__ import annotations
