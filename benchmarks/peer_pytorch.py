@@ -522,10 +522,9 @@ class _TFSide:
         reply: dict[str, Any] = {"first_step": {}, "step_seconds": {}}
         for side in ("graph", "xla"):
             config = WORKLOADS[workload].config(jit_compile=JIT[side])
-            model = train_speed.build(config)
-            batch = train_speed.synthetic_batch(config, seed=config.seed)
-            model.make_train_function()
-            self.functions[side] = (model.train_function, iter(train_speed.memory_dataset(batch)))
+            timer = train_speed.StepTimer(config)  # the model, its batch and train function
+            model, batch = timer.model, timer.batch
+            self.functions[side] = (model.train_function, timer.iterator)
             times = _warm_up(lambda side=side: self.run(side, 1)[0], warmup)
             reply["first_step"][side], reply["step_seconds"][side] = times
         nets = {"generator": model.generator, "discriminator": model.discriminator}
