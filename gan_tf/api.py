@@ -49,14 +49,14 @@ def train(model, config: RunConfig, workdir: str | pathlib.Path):
 def sample(
     model, num: int, labels: Any = None, seed: int = 0, raw_generator: bool = False
 ) -> np.ndarray:
-    """`num` images (num, h, w, c) float32 in [-1, 1] from z ~ N(0, I) seeded by `seed`; class
-    labels for a conditional model (default: cycling through the classes). The EMA generator
-    when the model has one, unless `raw_generator`."""
+    """`num` images (num, h, w, c) float32 in [-1, 1] from noise of the model's latent
+    distribution seeded by `seed`; class labels for a conditional model (default: cycling
+    through the classes). The EMA generator when the model has one, unless `raw_generator`."""
     import tensorflow as tf
 
     from gan_tf.training.samples import generate_images
 
-    z = tf.random.stateless_normal((num, model.latent_dim), seed=[seed, 7])
+    z = model.fixed_latents((num,), seed=[seed, 7])
     if model.conditional and labels is None:
         labels = tf.range(num, dtype=tf.int32) % model.num_classes
     return generate_images(model, z, labels, raw_generator=raw_generator)

@@ -98,7 +98,6 @@ def main(argv: list[str]) -> None:
         from gan_tf.training.samples import generate_images
 
         model, config, step = load_run(FLAGS.workdir, FLAGS.checkpoint)
-        latent = config.latent_dim
         labels = None
         if FLAGS.label is not None:
             if not config.num_classes:
@@ -106,11 +105,11 @@ def main(argv: list[str]) -> None:
             if FLAGS.label >= config.num_classes:
                 raise UsageError(f"--label must be below {config.num_classes}")
         if FLAGS.interpolate:
-            ends = tf.random.stateless_normal((2, FLAGS.rows, latent), seed=[FLAGS.seed, 7])
+            ends = model.fixed_latents((2, FLAGS.rows), seed=[FLAGS.seed, 7])
             z = latent_interpolation(ends[0], ends[1], FLAGS.steps)
             rows = FLAGS.rows
         else:
-            z = tf.random.stateless_normal((FLAGS.num, latent), seed=[FLAGS.seed, 7])
+            z = model.fixed_latents((FLAGS.num,), seed=[FLAGS.seed, 7])
             rows = None
         if config.num_classes:
             n = int(z.shape[0])

@@ -23,6 +23,10 @@ class AdamSettings:
     beta_2: float = setting(0.999, "Adam beta_2.", lower_bound=0.0, upper_bound=1.0)
 
 
+# The noise-to-image networks: `gan_tf.networks.mlp`, `dcgan`, `infogan`.
+ARCHITECTURES = ("mlp", "dcgan", "infogan")
+
+
 @dataclasses.dataclass
 class NoiseToImageConfig(RunConfig):
     """G maps noise z (and a label) to an image; D scores images (Goodfellow et al. 2014).
@@ -38,13 +42,14 @@ class NoiseToImageConfig(RunConfig):
         "num_classes",
         "latent_dim",
     )
-    ARCHITECTURES: ClassVar[tuple[str, ...]] = ("mlp", "dcgan")
+    ARCHITECTURES: ClassVar[tuple[str, ...]] = ARCHITECTURES
     CONDITIONAL: ClassVar[bool] = False  # whether G and D take class labels
 
     architecture: str = setting(
         "dcgan",
-        "Networks: fully connected (the GAN paper's) or convolutional (DCGAN's).",
-        choices=("mlp", "dcgan"),
+        "Networks: fully connected (the GAN paper's), convolutional (DCGAN's) or the InfoGAN "
+        "networks of the large-scale study (Lucic et al. 2018, sec. 4).",
+        choices=ARCHITECTURES,
     )
     init: str = setting(
         "normal",
@@ -53,7 +58,13 @@ class NoiseToImageConfig(RunConfig):
         choices=("normal", "glorot"),
     )
     latent_dim: int = setting(
-        100, "Size of the noise vector z ~ N(0, I) (DCGAN, Fig. 1: 100).", lower_bound=1
+        100, "Size of the noise vector z (DCGAN, Fig. 1: 100).", lower_bound=1
+    )
+    latent_distribution: str = setting(
+        "normal",
+        "Distribution of z: normal, N(0, I), or uniform, U(-1, 1) per dimension (DCGAN, sec. "
+        "4; the large-scale study's code, compare_gan abstract_gan.py `z_generator`).",
+        choices=("normal", "uniform"),
     )
     d_steps: int = setting(
         1,
@@ -99,7 +110,7 @@ class NoiseToImageConfig(RunConfig):
                 f"unknown architecture {self.architecture!r}: choose one of "
                 + ", ".join(self.ARCHITECTURES)
             )
-        from gan_tf.networks import dcgan
+        from gan_tf.networks import dcgan, infogan
 
         supported = dcgan.SUPPORTED_SIZES if self.architecture == "dcgan" else None
         size = resolve_image_size(
@@ -108,6 +119,8 @@ class NoiseToImageConfig(RunConfig):
             supported,
             model_name=f"{self.VARIANT} ({self.architecture} networks)",
         )
+        if self.architecture == "infogan":
+            infogan.check_image_size(size)
         return self.replace(
             dataset=spec.name,
             image_size=size,
@@ -139,6 +152,7 @@ NOT_NOISE_TO_IMAGE = {
     "latent_dim": "it translates images; it draws no noise vector z",
     "g_steps": "it takes one generator update per iteration, as its paper",
     "architecture": "its networks are its paper's (set their size with --base_filters)",
+    "latent_distribution": "it translates images; it draws no noise vector z",
     "init": "its networks are initialised as its paper's code does",
     "ema_decay": "the EMA generator is a setting of the noise-to-image GANs",
     "ema_start": "the EMA generator is a setting of the noise-to-image GANs",

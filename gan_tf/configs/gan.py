@@ -10,7 +10,7 @@ import dataclasses
 from typing import ClassVar
 
 from gan_tf.configs.base import setting
-from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
+from gan_tf.configs.families import ARCHITECTURES, AdamSettings, NoiseToImageConfig
 
 G_LOSSES = ("minimax", "non_saturating")
 
@@ -35,8 +35,9 @@ class GANConfig(CrossEntropyGANConfig):
 
     architecture: str = setting(
         "mlp",
-        "Networks: fully connected (the GAN paper's, sec. 5: MLPs) or convolutional (DCGAN's).",
-        choices=("mlp", "dcgan"),
+        "Networks: fully connected (the GAN paper's, sec. 5: MLPs), convolutional (DCGAN's) "
+        "or the InfoGAN networks of the large-scale study (Lucic et al. 2018, sec. 4).",
+        choices=ARCHITECTURES,
     )
     train_steps: int = setting(
         20_000,

@@ -145,7 +145,7 @@ class SampleGenerator:
             raise UsageError(f"need at least one sample, got {num_samples}")
         size = self.batch_size
         total_batches = -(-num_samples // size)
-        z = tf.random.stateless_normal((total_batches * size, self.model.latent_dim), [seed, 11])
+        z = self.model.fixed_latents((total_batches * size,), [seed, 11])
         labels = tf.range(total_batches * size, dtype=tf.int32) % (self.model.num_classes or 1)
         outputs = []
         start = last_log = time.monotonic()

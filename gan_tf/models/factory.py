@@ -15,6 +15,7 @@ from gan_tf.models.fused_adam import FusedAdam
 from gan_tf.models.hooks import GeneratorEMA
 from gan_tf.models.regularizers import R1Penalty, Regularizer, lazy_adam_settings
 from gan_tf.networks import dcgan as dcgan_networks
+from gan_tf.networks import infogan as infogan_networks
 from gan_tf.networks import mlp as mlp_networks
 
 
@@ -58,6 +59,29 @@ def build_networks(
                 init=config.init,
             ),
         )
+    if config.architecture == "infogan":
+        if classes:
+            raise UsageError(
+                "the InfoGAN networks of the large-scale study are unconditional: use "
+                "--architecture=dcgan or mlp for a conditional model"
+            )
+        if config.base_filters is not None:
+            raise UsageError(
+                f"--base_filters={config.base_filters} changes the DCGAN networks; the "
+                "InfoGAN networks have the study's fixed widths: drop --base_filters"
+            )
+        return (
+            infogan_networks.infogan_generator(
+                config.latent_dim, config.image_size, config.channels, init=config.init
+            ),
+            infogan_networks.infogan_discriminator(
+                config.image_size,
+                config.channels,
+                normalization=discriminator_norm,
+                use_bias=discriminator_bias,
+                init=config.init,
+            ),
+        )
     raise UsageError(
         f"unknown architecture {config.architecture!r}: choose one of "
         + ", ".join(config.ARCHITECTURES)
@@ -65,10 +89,10 @@ def build_networks(
 
 
 def refuse_dcgan_options(config: RunConfig, given: list[str]) -> None:
-    """Refuse options that only the DCGAN networks take (`--critic_norm=...`,
-    `--nocritic_bias`, `--init`) rather than ignore them for another architecture; `given`:
-    those not at their default."""
-    if given and config.architecture != "dcgan":
+    """Refuse options that only the convolutional networks (DCGAN's, the study's InfoGAN)
+    take (`--critic_norm=...`, `--nocritic_bias`, `--init`) rather than ignore them for the
+    MLP; `given`: those not at their default."""
+    if given and config.architecture == "mlp":
         options = " and ".join(given)
         raise UsageError(
             f"{options} {'changes' if len(given) == 1 else 'change'} the DCGAN networks; the "
@@ -126,6 +150,7 @@ def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[s
         "g_steps": config.g_steps,
         "seed": config.seed,
         "d_regularizers": d_regularizers(config),
+        "latent_distribution": config.latent_distribution,
         "ema": generator_ema(config, generator),
         "name": config.variant,
     }

@@ -32,6 +32,8 @@ from gan_tf.models.base import AdversarialModel, Logs
 from gan_tf.models.hooks import standing_statistics
 from gan_tf.models.regularizers import Regularizer, RegularizerInputs, lazy_updates, regularize
 
+LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
 
 class NoiseToImageGAN(AdversarialModel):
     """A generator G(z [, y]), a discriminator D(x [, y]) and the alternating GAN update.
@@ -39,7 +41,9 @@ class NoiseToImageGAN(AdversarialModel):
     Args:
       generator: maps z (batch, latent_dim) [and int labels (batch,)] to images.
       discriminator: maps images [and labels] to raw scores (logits), shape (batch, ...).
-      latent_dim: size of the noise vector z ~ N(0, I).
+      latent_dim: size of the noise vector z.
+      latent_distribution: "normal", z ~ N(0, I), or "uniform", z ~ U(-1, 1) per dimension
+        (DCGAN, sec. 4; the large-scale study's code, compare_gan abstract_gan.py).
       num_classes: when set, both networks take int labels as a second input (CGAN).
       d_steps: discriminator (critic) updates per iteration, k in Goodfellow et al.'s Algorithm 1.
       g_steps: generator updates per iteration.
@@ -56,6 +60,7 @@ class NoiseToImageGAN(AdversarialModel):
         d_steps: int,
         g_steps: int,
         num_classes: int | None = None,
+        latent_distribution: str = "normal",
         d_regularizers: Sequence[Regularizer] = (),
         g_regularizers: Sequence[Regularizer] = (),
         **kwargs,
@@ -65,7 +70,13 @@ class NoiseToImageGAN(AdversarialModel):
             raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps}, {g_steps}")
         self.generator = generator
         self.discriminator = discriminator
+        if latent_distribution not in LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"latent_distribution must be one of {LATENT_DISTRIBUTIONS}, "
+                f"got {latent_distribution!r}"
+            )
         self.latent_dim = latent_dim
+        self.latent_distribution = latent_distribution
         self.num_classes = num_classes
         self.d_steps = d_steps
         self.g_steps = g_steps
@@ -99,8 +110,18 @@ class NoiseToImageGAN(AdversarialModel):
     # --- Random draws ----------------------------------------------------------------------------
 
     def sample_latent(self, batch_size: int) -> tf.Tensor:
-        """z ~ N(0, I), shape (batch_size, latent_dim)."""
+        """z of shape (batch_size, latent_dim), from the model's latent distribution."""
+        if self.latent_distribution == "uniform":
+            return 2.0 * self.sample_uniform(batch_size, self.latent_dim) - 1.0
         return self.sample_normal(batch_size, self.latent_dim)
+
+    def fixed_latents(self, leading_shape: tuple[int, ...], seed) -> tf.Tensor:
+        """z of shape (*leading_shape, latent_dim) from the model's latent distribution, a pure
+        function of `seed` (a stateless seed pair): fixed noise for grids and evaluation."""
+        shape = (*leading_shape, self.latent_dim)
+        if self.latent_distribution == "uniform":
+            return tf.random.stateless_uniform(shape, seed=seed, minval=-1.0, maxval=1.0)
+        return tf.random.stateless_normal(shape, seed=seed)
 
     def sample_labels(self, batch_size: int) -> tf.Tensor:
         """Uniformly drawn class labels for conditional generation."""
@@ -138,7 +159,7 @@ class NoiseToImageGAN(AdversarialModel):
         network = self.ema.network if ema and self.ema is not None else self.generator
 
         def inputs(k: int):
-            z = tf.random.stateless_normal((batch_size, self.latent_dim), seed=[seed, k])
+            z = self.fixed_latents((batch_size,), seed=[seed, k])
             if not self.conditional:
                 return z
             labels = tf.random.stateless_uniform(

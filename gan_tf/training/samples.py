@@ -19,11 +19,11 @@ def fixed_inputs(
     """
     if getattr(model, "conditional", False):
         classes = model.num_classes
-        z = tf.random.stateless_normal((columns, model.latent_dim), seed=[seed, 1])
+        z = model.fixed_latents((columns,), seed=[seed, 1])
         z = tf.tile(z, [classes, 1])
         labels = tf.repeat(tf.range(classes, dtype=tf.int32), columns)
         return z, labels, classes
-    z = tf.random.stateless_normal((num_samples, model.latent_dim), seed=[seed, 1])
+    z = model.fixed_latents((num_samples,), seed=[seed, 1])
     return z, None, max(1, int(np.sqrt(num_samples)))
 
 
