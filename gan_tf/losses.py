@@ -102,26 +102,57 @@ def interpolate(real: Tensor, fake: Tensor, epsilon: Tensor) -> Tensor:
 
 
 def gradient_penalty(
-    critic: Callable[[Tensor], Tensor], points: Tensor, target_norm: float = 1.0
+    critic: Callable[[Tensor], Tensor],
+    points: Tensor,
+    target_norm: float = 1.0,
+    *,
+    epsilon: float = 1e-12,
+    gradient_scale: float = 1.0,
 ) -> tuple[Tensor, Tensor]:
     """E[(||grad_x D(x)||_2 - 1)^2] at `points`: the penalty of eq. 3, Gulrajani et al. 2017.
 
     The gradient is taken with a tape nested inside the caller's tape, so that the penalty is
     itself differentiable with respect to the critic's weights. The norm is over all non-batch
-    axes. Computed in float32 so it stays stable under mixed precision.
+    axes, sqrt(epsilon + sum(grad^2)). Computed in float32 so it stays stable under mixed
+    precision.
+
+    Args:
+      critic: maps a batch of points to one score per point; the penalised function.
+      points: where the gradient is taken, shape (batch, ...).
+      target_norm: the norm the penalty pulls towards (1: a 1-Lipschitz critic).
+      epsilon: added under the square root, so that the norm's gradient stays finite where
+        the gradient is exactly zero (WGAN-GP: 1e-12; the study's DRAGAN code: 1e-4).
+      gradient_scale: multiplies grad_x D before its norm: the chain-rule factor dx/du when
+        the norm is meant per unit of other pixel units u (2 for u in [0, 1] and x in
+        [-1, 1], x = 2u - 1), so that a penalty written for [0, 1] images keeps its meaning.
 
     Returns:
-      (penalty, mean gradient norm), both scalars.
+      (penalty, mean gradient norm), both scalars; the norm in the units of `gradient_scale`.
     """
     points = tf.cast(points, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(points)
         scores = tf.cast(critic(points), tf.float32)
     gradients = tape.gradient(scores, points)
+    if gradient_scale != 1.0:
+        gradients = gradient_scale * gradients
     axes = list(range(1, gradients.shape.rank))
-    # A tiny epsilon keeps the gradient of the norm finite where the gradient is exactly zero.
-    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + 1e-12)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=axes) + epsilon)
     return _mean(tf.square(norms - target_norm)), _mean(norms)
+
+
+def perturb(real: Tensor, noise: Tensor, scale: float = 0.5) -> Tensor:
+    """x_p = x + scale * std(x) * noise: DRAGAN's perturbed real data (Kodali et al. 2017).
+
+    `noise` has the shape of `real`, drawn from Uniform[0, 1) per element; std(x) is the
+    population standard deviation of every value in the batch. This is the perturbation of the
+    code the large-scale study ran (google/compare_gan 49495fd, src/gans/DRAGAN.py,
+    `get_perturbed_batch`: `minibatch + 0.5 * minibatch.std() * np.random.random(...)`),
+    not the paper's delta ~ N(0, cI). Since std(x) scales with the pixels, the perturbation
+    is the same for images in [0, 1] or [-1, 1].
+    """
+    real = tf.cast(real, tf.float32)
+    return real + scale * tf.math.reduce_std(real) * tf.cast(noise, tf.float32)
 
 
 def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:

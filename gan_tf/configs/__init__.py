@@ -20,7 +20,18 @@ from typing import Any
 from gan_tf.configs.base import RUN_FILE, RunConfig, field_names, flag_fields, setting
 from gan_tf.errors import UsageError
 
-VARIANTS = ("gan", "dcgan", "wgan", "wgan_gp", "lsgan", "cgan", "pix2pix", "cyclegan", "stargan")
+VARIANTS = (
+    "gan",
+    "dcgan",
+    "wgan",
+    "wgan_gp",
+    "dragan",
+    "lsgan",
+    "cgan",
+    "pix2pix",
+    "cyclegan",
+    "stargan",
+)
 
 __all__ = [
     "RUN_FILE",

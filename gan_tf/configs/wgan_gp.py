@@ -12,6 +12,15 @@ from typing import ClassVar
 from gan_tf.configs.base import setting
 from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
 
+# The pixel units a gradient penalty's norm can be measured in (the keys of
+# gan_tf.models.regularizers.PENALTY_PIXEL_RANGES, not imported: it loads TensorFlow).
+PENALTY_PIXEL_RANGES = ("-1,1", "0,1")
+PENALTY_PIXEL_RANGE_HELP = (
+    "Pixel units of the penalty's gradient norm: -1,1 (gan_tf's images) or 0,1 (images "
+    "scaled to [0, 1], as the large-scale study's code, compare_gan, feeds D): with 0,1 the "
+    "gradient is multiplied by 2 (the chain rule of x = 2u - 1) before its norm."
+)
+
 
 @dataclasses.dataclass
 class WGANGPConfig(NoiseToImageConfig, AdamSettings):
@@ -37,6 +46,11 @@ class WGANGPConfig(NoiseToImageConfig, AdamSettings):
     )
     gp_weight: float = setting(
         10.0, "lambda: weight of the gradient penalty (eq. 3; Algorithm 1: 10).", lower_bound=0
+    )
+    penalty_pixel_range: str = setting(
+        "-1,1",
+        PENALTY_PIXEL_RANGE_HELP + " Default -1,1: per unit of the pixels gan_tf's critic sees.",
+        choices=PENALTY_PIXEL_RANGES,
     )
     critic_norm: str = setting(
         "layer",

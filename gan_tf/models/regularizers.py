@@ -19,6 +19,7 @@ from typing import ClassVar
 import tensorflow as tf
 
 from gan_tf import losses
+from gan_tf.errors import UsageError
 
 Logs = dict[str, tf.Tensor]
 
@@ -59,23 +60,86 @@ class Regularizer:
         raise NotImplementedError
 
 
+# The pixel units a gradient penalty's norm is measured in, and the chain-rule factor dx/du
+# from gan_tf's images x in [-1, 1] to them (u in [0, 1]: x = 2u - 1, so grad_u = 2 grad_x).
+PENALTY_PIXEL_RANGES = {"-1,1": 1.0, "0,1": 2.0}
+
+
+def pixel_range_scale(pixel_range: str) -> float:
+    """The factor that turns grad_x D (x in [-1, 1]) into the gradient per unit of
+    `pixel_range`'s pixels (`PENALTY_PIXEL_RANGES`); UsageError for another range."""
+    if pixel_range not in PENALTY_PIXEL_RANGES:
+        raise UsageError(
+            f"--penalty_pixel_range must be one of {', '.join(PENALTY_PIXEL_RANGES)}, "
+            f"got {pixel_range!r}"
+        )
+    return PENALTY_PIXEL_RANGES[pixel_range]
+
+
 @dataclasses.dataclass
 class GradientPenalty(Regularizer):
     """WGAN-GP's penalty E[(||grad D(x_hat)||_2 - 1)^2] at random interpolates x_hat of real
     and fake images, eps ~ U[0, 1] per sample (Gulrajani et al. 2017, eq. 3, Algorithm 1 lines
     4-7). `critic(model, images, labels)` gives the scores that are penalised (StarGAN: its
-    real/fake head only)."""
+    real/fake head only). `gradient_scale`: the gradient's factor before the norm
+    (`pixel_range_scale`; 1: per unit of gan_tf's [-1, 1] pixels)."""
 
     LOG_NAMES: ClassVar[tuple[str, ...]] = ("gradient_penalty", "gradient_norm")
 
     critic: Callable | None = None
+    gradient_scale: float = 1.0
 
     def penalty(self, model, inputs: RegularizerInputs) -> tuple[tf.Tensor, Logs]:
         real, fake, labels = inputs.real_images, inputs.fake_images, inputs.labels
         epsilon = model.sample_uniform(real.shape[0])  # one per sample, Uniform[0, 1]
         points = losses.interpolate(real, fake, epsilon)
         critic = self.critic or default_critic
-        penalty, norm = losses.gradient_penalty(lambda x: critic(model, x, labels), points)
+        penalty, norm = losses.gradient_penalty(
+            lambda x: critic(model, x, labels), points, gradient_scale=self.gradient_scale
+        )
+        return penalty, {"gradient_penalty": penalty, "gradient_norm": norm}
+
+
+@dataclasses.dataclass
+class DRAGANPenalty(Regularizer):
+    """DRAGAN's penalty E[(||grad D(x_hat)||_2 - 1)^2] around perturbed real data (Kodali et
+    al. 2017, "On Convergence and Stability of GANs", arXiv 1705.07215, the DRAGAN penalty
+    lambda E[(||grad_x D(x + delta)|| - k)^2], k = 1), as the large-scale study's code
+    computes it (Lucic et al. 2018; google/compare_gan 49495fd, src/gans/DRAGAN.py):
+
+      x_p   = x + 0.5 std(x) u,   u ~ U[0, 1) per element, std over the whole real batch
+      x_hat = x + alpha (x_p - x),   alpha ~ U[0, 1] per sample
+      ||g|| = sqrt(1e-4 + sum(g^2)),   g = grad_x D(x_hat)
+
+    where D is the discriminator's sigmoid output, the probability (compare_gan differentiates
+    `D_inter`, the first return of its discriminator, `tf.nn.sigmoid(out_logit)`), not its
+    logit: `critic(model, images, labels)` gives it (default `probability_critic`).
+    `gradient_scale`: the gradient's factor before the norm (`pixel_range_scale`; compare_gan
+    feeds D images in [0, 1], so the study's norm is 2x that per unit of gan_tf's [-1, 1]).
+    Under tf.distribute std(x) is that of each replica's slice of the batch.
+    """
+
+    LOG_NAMES: ClassVar[tuple[str, ...]] = ("gradient_penalty", "gradient_norm")
+
+    critic: Callable | None = None
+    gradient_scale: float = 2.0
+    perturbation_scale: float = 0.5  # compare_gan: 0.5 * minibatch.std()
+    epsilon: float = 1e-4  # compare_gan: tf.sqrt(0.0001 + sum(gradients^2))
+
+    def penalty(self, model, inputs: RegularizerInputs) -> tuple[tf.Tensor, Logs]:
+        real, labels = inputs.real_images, inputs.labels
+        noise = model.sample_uniform(*real.shape)  # u ~ U[0, 1) per element
+        alpha = model.sample_uniform(real.shape[0])  # one per sample
+        perturbed = losses.perturb(real, noise, self.perturbation_scale)
+        # x + alpha (x_p - x) = alpha x_p + (1 - alpha) x.
+        points = losses.interpolate(perturbed, real, alpha)
+        critic = self.critic or probability_critic
+        penalty, norm = losses.gradient_penalty(
+            lambda x: critic(model, x, labels),
+            points,
+            epsilon=self.epsilon,
+            gradient_scale=self.gradient_scale,
+        )
         return penalty, {"gradient_penalty": penalty, "gradient_norm": norm}
 
 
@@ -94,6 +158,12 @@ class R1Penalty(Regularizer):
 
 def default_critic(model, images: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
     return model.discriminate(images, labels, training=True)
+
+
+def probability_critic(model, images: tf.Tensor, labels: tf.Tensor | None) -> tf.Tensor:
+    """sigmoid(D(x)): the discriminator's probability of "real" (D's logits through a
+    sigmoid), the function DRAGAN's penalty differentiates in the study's code."""
+    return tf.sigmoid(default_critic(model, images, labels))
 
 
 def lazy_adam_settings(

@@ -3,7 +3,8 @@
 What differs from the core: the critic's losses have no log and no sigmoid (it maximises
 E[f(x)] - E[f(G(z))], an estimate of the Wasserstein-1 distance up to a constant when f is
 K-Lipschitz); after every critic update every critic weight is clipped to [-c, c] to keep f
-Lipschitz; RMSProp with a small learning rate; n_critic = 5 critic steps per generator step.
+Lipschitz; RMSProp with a small learning rate (or, with `optimizer="adam"`, Adam as the
+large-scale study of Lucic et al. 2018 trained it); n_critic = 5 critic steps per generator step.
 
 Optionally (`warmup_critic_steps`, off by default) the critic schedule of the authors' code
 (github.com/martinarjovsky/WassersteinGAN, main.py; not in the paper's Algorithm 1): 100 critic
@@ -22,6 +23,7 @@ from gan_tf.configs.wgan import WGANConfig
 from gan_tf.errors import UsageError
 from gan_tf.models import replicas
 from gan_tf.models.factory import (
+    adam,
     build_networks,
     core_arguments,
     d_reg_interval,
@@ -136,18 +138,26 @@ def build_wgan(config: WGANConfig) -> WGAN:
         clip_value=config.clip_value,
         warmup_critic_steps=warmup,
     )
-    # RMSProp as in the paper (momentum-based optimizers made the critic unstable, sec. 3).
-    # A lazy regulariser's adjustment (`lazy_adam_settings`) applied to RMSProp's rate and
-    # its decay rho, which plays Adam's beta_2 part.
-    d_rate, _, d_rho = lazy_adam_settings(
-        config.d_learning_rate,
-        0.0,
-        config.rmsprop_rho,
-        d_reg_interval(config),
-    )
-    model.compile(
-        d_optimizer=keras.optimizers.RMSprop(d_rate, rho=d_rho),
-        g_optimizer=keras.optimizers.RMSprop(config.g_learning_rate, rho=config.rmsprop_rho),
-        jit_compile=replicas.jit_compile_of(config),
-    )
+    model.compile(**optimizers(config), jit_compile=replicas.jit_compile_of(config))
     return model
+
+
+def optimizers(config: WGANConfig) -> dict[str, keras.optimizers.Optimizer]:
+    """`compile`'s d_optimizer and g_optimizer: RMSProp as in the paper (momentum-based
+    optimizers made the critic unstable, sec. 3), or Adam(lr, beta_1, beta_2) as the
+    large-scale study trained WGAN (compare_gan WGAN.py); D's adjusted for a lazy regulariser
+    (`lazy_adam_settings`)."""
+    interval = d_reg_interval(config)
+    if config.optimizer == "adam":
+        beta_1, beta_2 = config.adam_betas()
+        return {
+            "d_optimizer": adam(config.d_learning_rate, beta_1, beta_2, interval),
+            "g_optimizer": adam(config.g_learning_rate, beta_1, beta_2),
+        }
+    # The lazy adjustment applied to RMSProp's rate and its decay rho, which plays Adam's
+    # beta_2 part.
+    d_rate, _, d_rho = lazy_adam_settings(config.d_learning_rate, 0.0, config.rmsprop_rho, interval)
+    return {
+        "d_optimizer": keras.optimizers.RMSprop(d_rate, rho=d_rho),
+        "g_optimizer": keras.optimizers.RMSprop(config.g_learning_rate, rho=config.rmsprop_rho),
+    }

@@ -19,17 +19,20 @@ from gan_tf.models.factory import (
     refuse_dcgan_options,
 )
 from gan_tf.models.noise_to_image import NoiseToImageGAN
-from gan_tf.models.regularizers import GradientPenalty
+from gan_tf.models.regularizers import GradientPenalty, pixel_range_scale
 
 
 class WGANGP(NoiseToImageGAN):
     """The core with Wasserstein losses and the gradient penalty among D's regularisers.
 
-    Args beyond the core's: gp_weight, lambda of eq. 3.
+    Args beyond the core's: gp_weight, lambda of eq. 3; gradient_scale, the factor of the
+    critic's input gradient before its norm (`pixel_range_scale`: 1 for gan_tf's [-1, 1]
+    pixels, 2 for the norm per unit of [0, 1] pixels).
     """
 
-    def __init__(self, *args, gp_weight: float, **kwargs) -> None:
-        regularizers = [GradientPenalty(weight=gp_weight), *kwargs.pop("d_regularizers", ())]
+    def __init__(self, *args, gp_weight: float, gradient_scale: float = 1.0, **kwargs) -> None:
+        penalty = GradientPenalty(weight=gp_weight, gradient_scale=gradient_scale)
+        regularizers = [penalty, *kwargs.pop("d_regularizers", ())]
         super().__init__(*args, d_regularizers=regularizers, **kwargs)
         self.gp_weight = gp_weight
 
@@ -58,7 +61,11 @@ def build_wgan_gp(config: WGANGPConfig) -> WGANGP:
         config, discriminator_norm=config.critic_norm, discriminator_bias=config.critic_bias
     )
     model = WGANGP(
-        generator, critic, **core_arguments(config, generator), gp_weight=config.gp_weight
+        generator,
+        critic,
+        **core_arguments(config, generator),
+        gp_weight=config.gp_weight,
+        gradient_scale=pixel_range_scale(config.penalty_pixel_range),
     )
     model.compile(**adam_optimizers(config), jit_compile=replicas.jit_compile_of(config))
     return model

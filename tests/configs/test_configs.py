@@ -20,7 +20,18 @@ def test_wgan_gp_from_the_dataset_alone_is_algorithm_1():
 def test_each_paper_setting_is_its_config_default():
     wgan = configs.get("wgan")
     assert (wgan.clip_value, wgan.d_steps, wgan.d_learning_rate) == (0.01, 5, 5e-5)
-    assert not hasattr(wgan, "beta_1")  # RMSProp: no Adam betas
+    # RMSProp (sec. 3): Adam's betas unset unless --optimizer=adam (the study's choice).
+    assert (wgan.optimizer, wgan.beta_1, wgan.beta_2) == ("rmsprop", None, None)
+    with pytest.raises(UsageError, match="--beta_1 is Adam's: add --optimizer=adam"):
+        configs.get("wgan", beta_1=0.5)
+    assert configs.get("wgan", optimizer="adam").adam_betas() == (0.5, 0.999)
+    dragan = configs.get("dragan")
+    assert (dragan.gp_weight, dragan.d_steps, dragan.beta_1, dragan.d_learning_rate) == (
+        10.0,
+        1,
+        0.5,
+        1e-4,
+    )
     stargan = configs.get("stargan", dataset="fashion_mnist", image_size=32)
     assert (stargan.lambda_cls, stargan.lambda_rec, stargan.lambda_gp) == (1.0, 10.0, 10.0)
     assert (stargan.d_steps, stargan.batch_size, stargan.beta_1) == (5, 16, 0.5)

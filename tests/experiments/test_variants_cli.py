@@ -11,12 +11,13 @@ TINY = ["--dataset=mnist_demo", "--batch_size=4", "--base_filters=4", "--log_eve
 EXTRA_LOGS = {
     "wgan": ["wasserstein_estimate"],
     "wgan_gp": ["wasserstein_estimate", "gradient_penalty", "gradient_norm"],
+    "dragan": ["gradient_penalty", "gradient_norm"],
     "lsgan": [],
     "cgan": [],
 }
 
 
-@pytest.mark.parametrize("variant", ["wgan", "wgan_gp", "lsgan", "cgan"])
+@pytest.mark.parametrize("variant", ["wgan", "wgan_gp", "dragan", "lsgan", "cgan"])
 def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
     workdir = tmp_path / variant
     args = [*TINY, f"--data_dir={data_dir}", f"--workdir={workdir}"]
@@ -42,6 +43,8 @@ def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
         ("wgan_gp", ["--gp_weight=-1"], "gp_weight"),
         ("wgan_gp", ["--critic_norm=batch"], "critic_norm"),
         ("wgan_gp", ["--nocritic_bias", "--architecture=mlp"], "--nocritic_bias changes the"),
+        ("wgan_gp", ["--penalty_pixel_range=0,255"], "penalty_pixel_range"),
+        ("dragan", ["--gp_weight=-1"], "gp_weight"),
         ("cgan", ["--dataset=celeb_a"], "needs class labels"),
         ("lsgan", ["--image_size=100"], "--image_size"),
     ],

@@ -269,3 +269,30 @@ def test_the_mlp_critic_builds_with_the_default_critic_options(variant):
     model = build_model(mnist_config(variant, architecture="mlp"))
     kinds = {type(layer).__name__ for layer in model.discriminator.layers}
     assert not kinds & {"BatchNormalization", "LayerNormalization"}
+
+
+@pytest.mark.parametrize(
+    "options,kind,betas",
+    [
+        ({}, "RMSprop", None),  # the paper's, sec. 3
+        ({"optimizer": "adam"}, "FusedAdam", (0.5, 0.999)),  # the study's (compare_gan WGAN.py)
+        ({"optimizer": "adam", "beta_1": 0.0, "beta_2": 0.9}, "FusedAdam", (0.0, 0.9)),
+    ],
+)
+def test_wgan_trains_with_rmsprop_or_adam(options, kind, betas):
+    model = build_model(mnist_config("wgan", jit_compile=False, **options))
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert type(optimizer).__name__ == kind
+        assert float(optimizer.learning_rate) == pytest.approx(5e-5)  # Algorithm 1's alpha
+        if betas is not None:
+            assert (optimizer.beta_1, optimizer.beta_2) == pytest.approx(betas)
+    data = tf.data.Dataset.from_tensors(tf.zeros((4 * 5, 28, 28, 1))).repeat()
+    history = model.fit(data, steps_per_epoch=1, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])
+    values = np.concatenate([w.numpy().ravel() for w in model.discriminator.trainable_variables])
+    assert np.all(np.abs(values) <= 0.01 + 1e-7)  # clipped whatever the optimizer
+
+
+def test_wgan_refuses_adams_betas_with_rmsprop():
+    with pytest.raises(UsageError, match="--beta_2 is Adam's"):
+        mnist_config("wgan", beta_2=0.9)
