@@ -13,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation results tensorboard clean
+.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation results study tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,15 @@ bench-translation: $(VENV)/.installed
 results: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.results_table --manual_dir=$(MANUAL_DIR) \
 		--inception_weights=$(INCEPTION_WEIGHTS)
+
+# The large-scale GAN study (Lucic et al. 2018) on MNIST and Fashion-MNIST: the search, the final
+# seeds and experiments/study.md (benchmarks/study.py). Hundreds of CPU hours (each run about 2.5
+# hours on one core, see experiments/study.md); repeating it resumes, STUDY_FLAGS passes more
+# flags (e.g. --max_runs=1, --losses=ns_gan, --runs_root=...).
+STUDY_FLAGS ?=
+study: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.study --manual_dir=$(MANUAL_DIR) \
+		--inception_weights=$(INCEPTION_WEIGHTS) $(STUDY_FLAGS)
 
 tensorboard: $(VENV)/.installed
 	$(BIN)/tensorboard --logdir=runs

@@ -129,3 +129,29 @@ def test_learns_a_2d_gaussian():
         stds.append(after.std(0))
     np.testing.assert_allclose(np.mean(means, 0), TARGET_MEAN, atol=0.2)
     np.testing.assert_allclose(np.mean(stds, 0), TARGET_STD, atol=0.15)
+
+
+def test_uniform_latents_are_in_the_cube_and_fixed_latents_follow_the_distribution():
+    """latent_distribution="uniform": z ~ U(-1, 1) in the step (the large-scale study's
+    code) and in the fixed noise of grids and evaluation; "normal" keeps N(0, I)."""
+    model = NoiseToImageGAN(
+        mlp(8, 2), mlp(2, 1), latent_dim=8, d_steps=1, g_steps=1, seed=0,
+        latent_distribution="uniform",
+    )  # fmt: skip
+    model.start_step()
+    z = model.sample_latent(4000).numpy()
+    assert z.shape == (4000, 8) and z.min() >= -1.0 and z.max() < 1.0
+    assert abs(z.mean()) < 0.02 and abs(z.var() - 1 / 3) < 0.01  # U(-1, 1): variance 1/3
+    fixed = model.fixed_latents((2, 3), seed=[5, 7]).numpy()
+    assert fixed.shape == (2, 3, 8) and np.abs(fixed).max() <= 1.0
+    np.testing.assert_array_equal(fixed, model.fixed_latents((2, 3), seed=[5, 7]).numpy())
+    model.latent_distribution = "normal"
+    np.testing.assert_array_equal(
+        model.fixed_latents((3,), seed=[5, 7]).numpy(),
+        tf.random.stateless_normal((3, 8), seed=[5, 7]).numpy(),
+    )
+    with pytest.raises(ValueError, match="latent_distribution"):
+        NoiseToImageGAN(
+            mlp(8, 2), mlp(2, 1), latent_dim=8, d_steps=1, g_steps=1, seed=0,
+            latent_distribution="laplace",
+        )  # fmt: skip
