@@ -323,6 +323,29 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
     return 1 - 6 * sum((a - b) ** 2 for a, b in zip(rx, ry, strict=True)) / (n * (n * n - 1))
 
 
+def in_progress(options: Options, journal: dict[str, dict]) -> list[tuple[Run, int, dict]]:
+    """Runs with a workdir under `runs_root` and not yet in the journal: each with its last
+    checkpoint's step and the proxy evaluations its eval records already hold."""
+    from gan_tf.evaluate import read_records
+
+    found = []
+    for loss, spec in study.LOSSES.items():
+        for dataset in DATASETS:
+            for index in range(len(spec.grid)):
+                for seed in range(study.FINAL_SEEDS):
+                    run = Run(loss, dataset, index, seed)
+                    workdir = run.workdir(options)
+                    if run.name in journal or not workdir.is_dir():
+                        continue
+                    proxies = {}
+                    for step in run.evaluated_steps(options):
+                        for record in read_records(workdir / "eval" / f"step_{step}.json"):
+                            if record.get("num_samples") == options.proxy_samples:
+                                proxies.setdefault(step, {}).update(record["metrics"])
+                    found.append((run, checkpoint_step(workdir), proxies))
+    return found
+
+
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
@@ -341,7 +364,8 @@ def render(options: Options, journal: dict[str, dict], grid_size: int, seeds: in
         f"{options.eval_samples:,} test images at the last checkpoint. Written by "
         "`make study` (`benchmarks/study.py`) from its journal, `study/journal.json`; every "
         "number below is a run in it, with its commands at the end. Times are CPU times "
-        "(no GPU), each run pinned to one core.",
+        "(no GPU), each run pinned to one core. Where each setting comes from and what the "
+        "study costs: [study_protocol.md](study_protocol.md).",
         "",
         "## Table 2 beside gan_tf",
         "",
@@ -425,6 +449,25 @@ def render(options: Options, journal: dict[str, dict], grid_size: int, seeds: in
         hours = "—" if r["train_seconds"] is None else f"{r['train_seconds'] / 3600:.2f}"
         setting = study.Setting(**r["setting"]).label()
         lines.append(f"| {name} | {setting} | {_fmt(r[metric])} | {curve} | {hours} |")
+    running = in_progress(options, journal)
+    if running:
+        lines += [
+            "",
+            "## Runs in progress",
+            "",
+            f"Under `{options.runs_root}` and not finished: the last checkpoint and the proxies "
+            "of the checkpoints evaluated so far.",
+            "",
+            f"| run | checkpoint | proxy {options.proxy.upper()} by checkpoint |",
+            "|---|---|---|",
+        ]
+        for run, step, proxies in running:
+            curve = ", ".join(
+                f"{s:,}: {_fmt(v.get(options.proxy), 1)}" for s, v in sorted(proxies.items())
+            )
+            lines.append(
+                f"| {run.name} | {step:,} of {run.iterations(options):,} | {curve or '—'} |"
+            )
     lines += ["", "## Commands", ""]
     for name in sorted(journal):
         r = journal[name]

@@ -159,3 +159,19 @@ def test_a_tiny_study_resumes_without_training_or_evaluating_again(tmp_path):
     again = json.loads(journal_path.read_text())["runs"]
     assert again == first
     assert "ns_gan_mnist_demo_s0_seed0" in (tmp_path / "study.md").read_text()
+
+
+def test_runs_in_progress_show_their_checkpoint_and_proxies(tmp_path):
+    options = runner.Options(runs_root=tmp_path / "runs", out=tmp_path / "study.md")
+    run = runner.Run("lsgan", "mnist", 0, 0)
+    workdir = run.workdir(options)
+    (workdir / "checkpoints").mkdir(parents=True)
+    (workdir / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-7812"\n')
+    (workdir / "eval").mkdir()
+    proxy = {"step": 3906, "num_samples": 2000, "metrics": {"fid": 41.5, "fcd": 3.0}}
+    (workdir / "eval" / "step_3906.json").write_text(json.dumps({"evaluations": [proxy]}))
+    [(found, step, proxies)] = runner.in_progress(options, {})
+    assert (found, step, proxies) == (run, 7812, {3906: {"fid": 41.5, "fcd": 3.0}})
+    text = runner.render(options, {}, grid_size=9, seeds=3)
+    assert "| lsgan_mnist_s0_seed0 | 7,812 of 15,625 | 3,906: 41.5 |" in text
+    assert runner.in_progress(options, {run.name: record("lsgan", "mnist", 0, 0, 9.0)}) == []
