@@ -40,6 +40,7 @@ from typing import Any
 
 from absl import app, flags, logging
 
+from benchmarks import results_table
 from benchmarks.results_table import add_wall_time, checkpoint_step, run_logged
 from gan_tf.configs import study
 
@@ -144,20 +145,16 @@ def train_command(options: Options, run: Run) -> list[str]:
 def eval_command(
     options: Options, run: Run, step: int, metrics: tuple[str, ...], samples: int
 ) -> list[str]:
+    """`make results`' evaluation command for checkpoint `step` of `run`."""
+    settings = results_table.Settings(
+        manual_dir=options.manual_dir,
+        inception_weights=options.inception_weights,
+        metrics=",".join(metrics),
+        num_samples=samples,
+    )
     workdir = run.workdir(options)
-    command = [
-        "python",
-        "-m",
-        "gan_tf.evaluate",
-        f"--workdir={workdir}",
-        f"--checkpoint={workdir / 'checkpoints' / f'ckpt-{step}'}",
-        f"--metrics={','.join(metrics)}",
-        f"--num_samples={samples}",
-    ]
-    if options.inception_weights:
-        command.append(f"--inception_weights={options.inception_weights}")
-    if options.manual_dir:
-        command.append(f"--manual_dir={options.manual_dir}")
+    command = results_table.eval_command(settings, workdir)
+    command.append(f"--checkpoint={workdir / 'checkpoints' / f'ckpt-{step}'}")
     if options.data_dir:
         command.append(f"--data_dir={options.data_dir}")
     return command
