@@ -131,7 +131,9 @@ def train_command(options: Options, run: Run) -> list[str]:
         *(f"--{k}={flag_value(v)}" for k, v in overrides.items()),
         f"--checkpoint_every={every}",
         f"--sample_every={every}",
-        f"--keep_checkpoints={len(run.evaluated_steps(options)) + 1}",
+        # The evaluated checkpoints, the one the run ends with, and those Ctrl-C or SIGTERM save
+        # when a run is stopped (a few), so that none to be evaluated is deleted.
+        f"--keep_checkpoints={len(run.evaluated_steps(options)) + 4}",
         f"--log_every={max(1, every // 4)}",
         "--jit_compile" if options.jit_compile else "--nojit_compile",
     ]

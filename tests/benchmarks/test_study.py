@@ -88,7 +88,7 @@ def test_the_evaluated_checkpoints_are_every_five_epochs_and_the_end():
     assert ns.evaluated_steps(OPTIONS) == [3906, 7812, 11718, 15625]
     assert wgan.evaluated_steps(OPTIONS) == [781, 1562, 2343, 3125]
     command = runner.train_command(OPTIONS, ns)
-    assert "--checkpoint_every=3906" in command and "--keep_checkpoints=5" in command
+    assert "--checkpoint_every=3906" in command and "--keep_checkpoints=8" in command
 
 
 def test_report_compares_with_table_2():
