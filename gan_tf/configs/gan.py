@@ -19,6 +19,12 @@ G_LOSSES = ("minimax", "non_saturating")
 class CrossEntropyGANConfig(NoiseToImageConfig, AdamSettings):
     """The minimax game of Goodfellow et al. 2014 (eq. 1), with G's loss of choice."""
 
+    critic_norm: str = setting(
+        "batch",
+        "Normalisation in the discriminator: batch (DCGAN's, sec. 3), layer or none (the "
+        "large-scale study's search turns D's batch norm off, Lucic et al. 2018, sec. 4).",
+        choices=("batch", "layer", "none"),
+    )
     g_loss: str = setting(
         "non_saturating",
         "Generator loss: the minimax log(1 - D(G(z))) of eq. 1, or the non-saturating "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
+from gan_tf.configs.base import setting
 from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
 
 
@@ -19,6 +20,14 @@ class LSGANConfig(NoiseToImageConfig, AdamSettings):
     REFUSED: ClassVar[dict[str, str]] = {
         "g_loss": "LSGAN fixes its losses: both least squares (Mao et al. 2017, eq. 2)"
     }
+
+    critic_norm: str = setting(
+        "batch",
+        "Normalisation in the discriminator: batch (DCGAN's, as Mao et al. 2017, sec. 3.4), "
+        "layer or none (the large-scale study's search turns D's batch norm off, Lucic et al. "
+        "2018, sec. 4).",
+        choices=("batch", "layer", "none"),
+    )
 
 
 CONFIG = LSGANConfig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import keras
@@ -22,18 +23,23 @@ from gan_tf.networks import mlp as mlp_networks
 def build_networks(
     config: NoiseToImageConfig,
     *,
-    discriminator_norm: str = "batch",
+    discriminator_norm: str | None = None,
     discriminator_bias: bool = True,
 ) -> tuple[keras.Model, keras.Model]:
     """(generator, discriminator) of `config.architecture` for the config's image shape;
-    `discriminator_norm` / `discriminator_bias`: the DCGAN critic's (WGAN and WGAN-GP change
-    them)."""
+    `discriminator_norm` / `discriminator_bias`: the convolutional critic's (default: the
+    config's `critic_norm`, batch norm for a config without one)."""
+    if discriminator_norm is None:
+        discriminator_norm = getattr(config, "critic_norm", "batch")
     shape = (config.image_size, config.image_size, config.channels)
     classes = config.num_classes  # set only for conditional variants
     if config.architecture == "mlp":
         given = [f"--init={config.init}"] if config.init != "normal" else []
         if config.base_filters is not None:
             given.append(f"--base_filters={config.base_filters}")
+        norm = getattr(config, "critic_norm", None)
+        if norm is not None and norm != field_default(config, "critic_norm"):
+            given.append(f"--critic_norm={norm}")
         refuse_dcgan_options(config, given)
         return (
             mlp_networks.mlp_generator(config.latent_dim, shape, num_classes=classes),
@@ -86,6 +92,11 @@ def build_networks(
         f"unknown architecture {config.architecture!r}: choose one of "
         + ", ".join(config.ARCHITECTURES)
     )
+
+
+def field_default(config: RunConfig, name: str):
+    """The default of field `name` of the config's class."""
+    return next(f.default for f in dataclasses.fields(config) if f.name == name)
 
 
 def refuse_dcgan_options(config: RunConfig, given: list[str]) -> None:
