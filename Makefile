@@ -77,7 +77,7 @@ results: $(VENV)/.installed
 		--inception_weights=$(INCEPTION_WEIGHTS)
 
 # The large-scale GAN study (Lucic et al. 2018) on MNIST and Fashion-MNIST: the search, the final
-# seeds and experiments/study.md (benchmarks/study.py). Hundreds of CPU hours (each run about 2.5
+# seeds and experiments/study.md (benchmarks/study.py). Hundreds of CPU hours (each run about 3
 # hours on one core, see experiments/study.md); repeating it resumes, STUDY_FLAGS passes more
 # flags (e.g. --max_runs=1, --losses=ns_gan, --runs_root=...).
 STUDY_FLAGS ?=

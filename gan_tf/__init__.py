@@ -21,9 +21,9 @@ __version__ = "0.2.0"
 
 # TensorFlow turns its oneDNN CPU kernels on by itself only on CPUs with AVX-512 and newer
 # (x86 Linux); on an AVX2 CPU (AMD Zen 3) it falls back to Eigen's, which ran the InfoGAN step
-# 1.2-1.9x slower (experiments/speed.md, "oneDNN on an AVX2 CPU"). Read when TensorFlow is
-# imported, so it is set here, before any gan_tf module imports it; TF_ENABLE_ONEDNN_OPTS=0
-# in the environment still turns it off.
+# 1.2-1.8x slower (experiments/study_protocol.md, "Cost on this project's CPU"). TensorFlow
+# reads it when imported, so it is set here, before any gan_tf module imports TensorFlow;
+# TF_ENABLE_ONEDNN_OPTS=0 in the environment still turns it off.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 _API = ("build", "train", "sample")
