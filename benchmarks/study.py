@@ -324,7 +324,8 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
 
 def in_progress(options: Options, journal: dict[str, dict]) -> list[tuple[Run, int, dict]]:
     """Runs with a workdir under `runs_root` and not yet in the journal: each with its last
-    checkpoint's step and the proxy evaluations its eval records already hold."""
+    checkpoint's step and the proxy evaluations its eval records already hold (with the
+    commands that made them)."""
     from gan_tf.evaluate import read_records
 
     found = []
@@ -341,6 +342,7 @@ def in_progress(options: Options, journal: dict[str, dict]) -> list[tuple[Run, i
                         for record in read_records(workdir / "eval" / f"step_{step}.json"):
                             if record.get("num_samples") == options.proxy_samples:
                                 proxies.setdefault(step, {}).update(record["metrics"])
+                                proxies[step].setdefault("commands", []).append(record["command"])
                     found.append((run, checkpoint_step(workdir), proxies))
     return found
 
@@ -468,6 +470,9 @@ def render(options: Options, journal: dict[str, dict], grid_size: int, seeds: in
                 f"| {run.name} | {step:,} of {run.iterations(options):,} | {curve or '—'} |"
             )
     lines += ["", "## Commands", ""]
+    for run, _, proxies in running:
+        lines += [f"- {run.name} (in progress):", f"  `{shlex.join(train_command(options, run))}`"]
+        lines += [f"  `{c}`" for _, v in sorted(proxies.items()) for c in v.get("commands", [])]
     for name in sorted(journal):
         r = journal[name]
         lines += [f"- {name}:", f"  `{r['train_command']}`"]

@@ -167,10 +167,17 @@ def test_runs_in_progress_show_their_checkpoint_and_proxies(tmp_path):
     (workdir / "checkpoints").mkdir(parents=True)
     (workdir / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-7812"\n')
     (workdir / "eval").mkdir()
-    proxy = {"step": 3906, "num_samples": 2000, "metrics": {"fid": 41.5, "fcd": 3.0}}
+    proxy = {
+        "step": 3906,
+        "num_samples": 2000,
+        "metrics": {"fid": 41.5, "fcd": 3.0},
+        "command": "python -m gan_tf.evaluate --z",
+    }
     (workdir / "eval" / "step_3906.json").write_text(json.dumps({"evaluations": [proxy]}))
     [(found, step, proxies)] = runner.in_progress(options, {})
-    assert (found, step, proxies) == (run, 7812, {3906: {"fid": 41.5, "fcd": 3.0}})
+    expected = {3906: {"fid": 41.5, "fcd": 3.0, "commands": ["python -m gan_tf.evaluate --z"]}}
+    assert (found, step, proxies) == (run, 7812, expected)
     text = runner.render(options, {}, grid_size=9, seeds=3)
     assert "| lsgan_mnist_s0_seed0 | 7,812 of 15,625 | 3,906: 41.5 |" in text
+    assert "`python -m gan_tf.evaluate --z`" in text and "gan_tf.experiments.lsgan" in text
     assert runner.in_progress(options, {run.name: record("lsgan", "mnist", 0, 0, 9.0)}) == []
