@@ -22,7 +22,6 @@ from gan_tf.models.factory import (
     build_networks,
     core_arguments,
     cross_entropy_losses,
-    refuse_dcgan_options,
 )
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import DRAGANPenalty, pixel_range_scale
@@ -53,9 +52,7 @@ class DRAGAN(NoiseToImageGAN):
 def build_dragan(config: DRAGANConfig) -> DRAGAN:
     """DRAGAN from its config: the cross-entropy losses (`config.g_loss`, non-saturating by
     default, as compare_gan's), the penalty, Adam at the config's rates and betas."""
-    given = [f"--critic_norm={config.critic_norm}"] if config.critic_norm != "batch" else []
-    refuse_dcgan_options(config, given)
-    generator, discriminator = build_networks(config, discriminator_norm=config.critic_norm)
+    generator, discriminator = build_networks(config)  # its critic_norm; refused for the MLP
     model = DRAGAN(
         generator,
         discriminator,

@@ -27,7 +27,6 @@ from gan_tf.models.factory import (
     build_networks,
     core_arguments,
     d_reg_interval,
-    refuse_dcgan_options,
 )
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import lazy_adam_settings
@@ -127,10 +126,8 @@ def build_wgan(config: WGANConfig) -> WGAN:
             "--warmup_critic_steps runs on one device only (tf.distribute cannot aggregate "
             "gradients inside the loop of extra critic updates): drop --strategy or the warm-up"
         )
-    given = [f"--critic_norm={config.critic_norm}"] if config.critic_norm != "batch" else []
-    refuse_dcgan_options(config, given)
     # The paper's critic is DCGAN's, batch norm included; "layer" / "none" are ablations.
-    generator, critic = build_networks(config, discriminator_norm=config.critic_norm)
+    generator, critic = build_networks(config)  # its critic_norm; refused for the MLP
     model = WGAN(
         generator,
         critic,
