@@ -13,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation results study tensorboard clean
+.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional results study tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ bench-toy: $(VENV)/.installed
 bench-translation: $(VENV)/.installed
 	$(BIN)/python benchmarks/translation.py --manual_dir=$(MANUAL_DIR) \
 		--out=experiments/translation --nojit_compile
+
+# Learning proof of the class-conditional GANs (CGAN, SNGAN, BigGAN) on Fashion-MNIST 32x32 at
+# the same number of real images; writes experiments/conditional.md. Hours of CPU; resumes.
+bench-conditional: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.conditional --manual_dir=$(MANUAL_DIR) \
+		--inception_weights=$(INCEPTION_WEIGHTS)
 
 # Train and evaluate GAN, DCGAN, WGAN, WGAN-GP, LSGAN, CGAN on MNIST and Fashion-MNIST (FID on
 # 10,000 images each); writes experiments/results.md. Hours of CPU; runs resume when repeated.

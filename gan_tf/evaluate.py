@@ -15,8 +15,11 @@ Progress is logged.
 Metrics: ``fid``, ``kid``, ``pr`` (precision/recall) and ``is`` use the FID Inception network
 (``--inception_weights``, ``$GAN_TF_INCEPTION_WEIGHTS`` or ``python -m gan_tf.metrics.inception
 --download``); ``is`` is reported as unavailable with these weights, which have no logits.
-``cs`` and ``fcd`` (classifier score, Fréchet classifier distance) use the project's MNIST /
-Fashion-MNIST classifier that ships with gan_tf and need no Inception weights.
+``cs``, ``fcd`` and ``agreement`` (classifier score, Fréchet classifier distance, and for a
+conditional model the share of samples the classifier assigns to the class they were generated
+for) use the project's MNIST / Fashion-MNIST classifier that ships with gan_tf and need no
+Inception weights. ``--truncation=t`` evaluates samples of z truncated at t (BigGAN's
+truncation trick).
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ def define_flags() -> None:
     flags.DEFINE_string("workdir", None, "A run's workdir (holding run.json and checkpoints/).")
     flags.DEFINE_string("checkpoint", None, "A checkpoint prefix; default: the run's latest.")
     flags.DEFINE_string(
-        "metrics", "fid,kid,is,pr", "Comma-separated metrics: fid, kid, is, pr, cs, fcd."
+        "metrics",
+        "fid,kid,is,pr",
+        "Comma-separated metrics: fid, kid, is, pr, cs, fcd, agreement.",
     )
     flags.DEFINE_integer(
         "num_samples", 10_000, "Generated images, and real test images, to compare.", lower_bound=2
@@ -73,6 +78,12 @@ def define_flags() -> None:
         "batches of 256 in training mode (BigGAN's standing statistics); 0: its own.",
         lower_bound=0,
     )
+    flags.DEFINE_float(
+        "truncation",
+        None,
+        "Sample z from the normal truncated at this threshold (BigGAN's truncation trick, "
+        "Brock et al. 2019, sec. 3.1); unset: the model's own z.",
+    )
     flags.mark_flag_as_required("workdir")
 
 
@@ -85,6 +96,7 @@ ROWS = (
     ("recall", "recall", None),
     ("cs", "classifier score", None),
     ("fcd", "Fréchet classifier distance", None),
+    ("agreement", "class agreement", None),
 )
 # Which rows a requested metric produces.
 METRIC_ROWS = {
@@ -94,6 +106,7 @@ METRIC_ROWS = {
     "pr": ("precision", "recall"),
     "cs": ("cs",),
     "fcd": ("fcd",),
+    "agreement": ("agreement",),
 }
 
 
@@ -186,6 +199,7 @@ def evaluate(
     command: str | None = None,
     raw_generator: bool = False,
     standing_statistics: int = 0,
+    truncation: float | None = None,
 ) -> tuple[str, pathlib.Path]:
     """Evaluates a run (see the module docstring); returns (table, JSON path).
 
@@ -195,6 +209,8 @@ def evaluate(
     from gan_tf.metrics.evaluation import Evaluator, parse_metrics
 
     names = parse_metrics(metrics)  # Cheapest check first.
+    if truncation is not None and truncation <= 0:
+        raise UsageError(f"--truncation must be > 0, got {truncation}")
 
     import tensorflow as tf
 
@@ -223,7 +239,13 @@ def evaluate(
     if standing_statistics and hasattr(model, "standing_statistics"):
         model.standing_statistics(standing_statistics, ema=generator == "ema")
         generator += f"_standing{standing_statistics}"
-    result = evaluator.evaluate_model(model, seed, raw_generator=raw_generator)
+    if truncation is not None:
+        if getattr(config, "latent_distribution", "normal") != "normal":
+            raise UsageError("--truncation truncates a normal z; this run's is uniform")
+        generator += f"_truncation{truncation:g}"
+    result = evaluator.evaluate_model(
+        model, seed, raw_generator=raw_generator, truncation=truncation
+    )
     networks = {}
     if evaluator.inception is not None:
         networks["inception"] = str(evaluator.inception.weights_path)
@@ -273,6 +295,7 @@ def main(argv: list[str]) -> None:
             jit_compile=FLAGS.jit_compile,
             raw_generator=FLAGS.raw_generator,
             standing_statistics=FLAGS.standing_statistics,
+            truncation=FLAGS.truncation,
             command=shlex.join(["python", "-m", "gan_tf.evaluate", *sys.argv[1:]]),
         )
     except UsageError as error:

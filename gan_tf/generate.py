@@ -3,12 +3,17 @@
     python -m gan_tf.generate --workdir=runs/dcgan_mnist --num=64 --out=grid.png
     python -m gan_tf.generate --workdir=runs/dcgan_mnist --interpolate --out=walk.png
     python -m gan_tf.generate --workdir=runs/cgan_mnist --label=7 --out=sevens.png
+    python -m gan_tf.generate --workdir=runs/biggan_cifar10 --truncation=0.5 --out=t05.png
 
 The run's `run.json` rebuilds the networks; the last checkpoint (or `--checkpoint`) gives the
 weights. A run with an EMA generator (`--ema_decay`) is sampled through it, unless
 `--raw_generator` is given. `--interpolate` draws `--rows` pairs of noise vectors and decodes
 `--steps` points on the straight line between each pair (the latent walk of Radford et al.
-2016, sec. 6.1). `--out` is written in the format its suffix names: .png or .jpg / .jpeg.
+2016, sec. 6.1). `--truncation=t` draws z from the normal truncated at t (the truncation trick
+of Brock et al. 2019, sec. 3.1; `--truncation_mode=rescale` for TF-Hub's form), and
+`--standing_stats=N` sets the batch norms' statistics to their average over N batches of
+samples first (standing statistics, ibid. appendix C.1). `--out` is written in the format its
+suffix names: .png or .jpg / .jpeg.
 """
 
 from __future__ import annotations
@@ -41,6 +46,25 @@ def define_flags() -> None:
     flags.DEFINE_integer("steps", 10, "Images per interpolation strip.", lower_bound=2)
     flags.DEFINE_bool(
         "raw_generator", False, "Sample G itself, not its EMA (for runs with --ema_decay)."
+    )
+    flags.DEFINE_float(
+        "truncation",
+        None,
+        "Truncation threshold for z (e.g. 0.5; Brock et al. 2019, sec. 3.1); unset: none.",
+    )
+    flags.DEFINE_enum(
+        "truncation_mode",
+        "resample",
+        ["resample", "rescale"],
+        "resample: z ~ N(0, I) with values beyond the threshold redrawn (the paper's); "
+        "rescale: threshold * TN(-2, 2) (TF-Hub's BigGAN).",
+    )
+    flags.DEFINE_integer(
+        "standing_stats",
+        0,
+        "Batches of samples whose average batch-norm statistics replace the moving ones "
+        "before sampling (Brock et al. 2019, appendix C.1); 0: off.",
+        lower_bound=0,
     )
     flags.mark_flag_as_required("workdir")
 
@@ -92,6 +116,8 @@ def main(argv: list[str]) -> None:
         fail(UsageError(f"unexpected arguments: {' '.join(argv[1:])}"))
     try:
         image_format(FLAGS.out)  # before the run is loaded
+        if FLAGS.truncation is not None and FLAGS.truncation <= 0:
+            raise UsageError(f"--truncation must be > 0, got {FLAGS.truncation}")
         import tensorflow as tf
 
         from gan_tf.images import image_grid
@@ -104,12 +130,22 @@ def main(argv: list[str]) -> None:
                 raise UsageError(f"--label needs a conditional run; {config.variant} is not")
             if FLAGS.label >= config.num_classes:
                 raise UsageError(f"--label must be below {config.num_classes}")
+        if FLAGS.truncation is not None and config.latent_distribution != "normal":
+            raise UsageError(
+                "--truncation truncates a normal z; this run draws z from "
+                f"{config.latent_distribution}"
+            )
+        truncation = {"truncation": FLAGS.truncation, "truncation_mode": FLAGS.truncation_mode}
+        if FLAGS.standing_stats:
+            layers = model.standing_statistics(FLAGS.standing_stats, ema=not FLAGS.raw_generator)
+            if not layers:
+                raise UsageError("--standing_stats needs a generator with batch norm")
         if FLAGS.interpolate:
-            ends = model.fixed_latents((2, FLAGS.rows), seed=[FLAGS.seed, 7])
+            ends = model.fixed_latents((2, FLAGS.rows), seed=[FLAGS.seed, 7], **truncation)
             z = latent_interpolation(ends[0], ends[1], FLAGS.steps)
             rows = FLAGS.rows
         else:
-            z = model.fixed_latents((FLAGS.num,), seed=[FLAGS.seed, 7])
+            z = model.fixed_latents((FLAGS.num,), seed=[FLAGS.seed, 7], **truncation)
             rows = None
         if config.num_classes:
             n = int(z.shape[0])

@@ -167,6 +167,17 @@ def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
     return _mean(tf.reduce_sum(tf.square(gradients), axis=list(range(1, gradients.shape.rank))))
 
 
+def orthogonal_penalty(matrix: Tensor) -> Tensor:
+    """||W^T W * (1 - I)||_F^2: the off-diagonal orthogonal regularisation of Brock et al. 2019,
+    sec. 3.1 (eq. 3 without its beta), for `matrix` W of shape (n, k): it pulls the k columns
+    towards orthogonality without constraining their norms. Its gradient is
+    4 W (W^T W * (1 - I))."""
+    matrix = tf.cast(matrix, tf.float32)
+    gram = tf.matmul(matrix, matrix, transpose_a=True)
+    off_diagonal = gram * (1.0 - tf.eye(gram.shape[0], dtype=gram.dtype))
+    return tf.reduce_sum(tf.square(off_diagonal))
+
+
 # --- Reconstruction losses ----------------------------------------------------------------------
 
 

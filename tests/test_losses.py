@@ -68,6 +68,20 @@ def test_hinge_losses():
     assert float(losses.hinge_generator_loss(fake)) == pytest.approx(0.75)
 
 
+def test_orthogonal_penalty_value_and_gradient_on_a_small_matrix():
+    # W = [[1, 2], [0, 1], [1, 0]]: W^T W = [[2, 2], [2, 5]], off-diagonal 2 and 2: value 8.
+    w = tf.constant([[1.0, 2.0], [0.0, 1.0], [1.0, 0.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(w)
+        value = losses.orthogonal_penalty(w)
+    assert float(value) == pytest.approx(8.0)
+    # Its gradient 4 W (W^T W * (1 - I)) = 4 W [[0, 2], [2, 0]].
+    expected = 4 * w.numpy() @ np.array([[0.0, 2.0], [2.0, 0.0]])
+    np.testing.assert_allclose(tape.gradient(value, w).numpy(), expected, rtol=1e-6)
+    # Orthogonal columns of any norms cost nothing.
+    assert float(losses.orthogonal_penalty(tf.constant([[3.0, 0.0], [0.0, 0.5]]))) == 0.0
+
+
 def test_gradient_penalty_of_a_linear_critic_is_its_closed_form():
     # D(x) = w.x has gradient w everywhere, so the penalty is (||w|| - 1)^2 at any point.
     w = tf.constant(np.arange(1.0, 13.0).reshape(2, 2, 3), tf.float32)

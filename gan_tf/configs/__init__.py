@@ -28,6 +28,8 @@ VARIANTS = (
     "dragan",
     "lsgan",
     "cgan",
+    "sngan",
+    "biggan",
     "pix2pix",
     "cyclegan",
     "stargan",
@@ -56,9 +58,11 @@ def config_class(variant: str) -> type[RunConfig]:
 
 def get(variant: str, **overrides: Any) -> RunConfig:
     """`variant`'s paper config with `overrides` (field names, e.g. dataset="mnist"), resolved
-    for its data. Raises UsageError for an unknown variant or field, or data it cannot take."""
+    for its data; `preset=name` starts from that preset's settings (`RunConfig.PRESETS`).
+    Raises UsageError for an unknown variant, field or preset, or data it cannot take."""
     cls = config_class(variant)
-    return cls().replace(**overrides).resolve()
+    base = cls.from_preset(overrides["preset"]) if "preset" in overrides else cls()
+    return base.replace(**overrides).resolve()
 
 
 # Fields of gan_tf 0.1's run.json (then inside "extra") that have another name now.

@@ -89,6 +89,10 @@ class RunConfig:
     # variant's config states its own.
     XLA_ON_CPU: ClassVar[bool] = False
     XLA_CPU_RATIO: ClassVar[float | None] = None
+    # Named sets of settings (e.g. a paper's and its code's scripts'), chosen by the field
+    # `preset`: name -> the fields it sets differently from the class's defaults. Fields given
+    # explicitly (keywords of `configs.get`, flags on the command line) win over the preset.
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
 
     # --- Data ------------------------------------------------------------------------------------
     dataset: str = setting(
@@ -232,6 +236,15 @@ class RunConfig:
 
         spec = get_dataset_spec(self.dataset)
         return self.replace(dataset=spec.name, channels=spec.channels)
+
+    @classmethod
+    def from_preset(cls, name: str) -> RunConfig:
+        """The config of preset `name` (`PRESETS`); UsageError for an unknown one."""
+        if name not in cls.PRESETS:
+            raise UsageError(
+                f"{cls.VARIANT} has no preset {name!r}: choose one of {', '.join(cls.PRESETS)}"
+            )
+        return cls(preset=name, **cls.PRESETS[name])
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with `changes` (field names); UsageError for a name that is not a field."""

@@ -132,7 +132,8 @@ def parse_flags(
 def config_from_flags(
     config_cls: type[RunConfig], flag_values: flags.FlagValues = FLAGS
 ) -> RunConfig:
-    """The resolved config of the parsed flags."""
+    """The resolved config of the parsed flags (a `--preset`'s settings for the fields not
+    given)."""
     if flag_values["workdir"].value is None:
         raise UsageError("--workdir is required: where the run's checkpoints and samples go")
     values = {}
@@ -142,6 +143,11 @@ def config_from_flags(
         if choices is not None and isinstance(value, str):
             value = next(c for c in choices if str(c) == value)  # enum flags hold strings
         values[field.name] = value
+    if config_cls.PRESETS:  # the preset's settings, where no flag gives the field
+        preset = config_cls.from_preset(values["preset"])
+        for name in config_cls.PRESETS[values["preset"]]:
+            if not flag_values[name].present:
+                values[name] = getattr(preset, name)
     from gan_tf.models.precision import canonical_precision
 
     values["mixed_precision"] = canonical_precision(values["mixed_precision"])  # none: float32

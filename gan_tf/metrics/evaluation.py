@@ -33,6 +33,7 @@ from gan_tf.errors import UsageError
 from gan_tf.metrics import fid, kid, precision_recall
 from gan_tf.metrics.classifier_score import (
     ClassifierFeatureExtractor,
+    classifier_accuracy,
     classifier_score_from_logits,
 )
 from gan_tf.metrics.inception import InceptionFeatureExtractor, to_uint8_images
@@ -45,9 +46,11 @@ METRICS: dict[str, str] = {
     "pr": "precision and recall, k = 3 (Kynkäänniemi et al. 2019)",
     "cs": "classifier score (TF-GAN), at most 10",
     "fcd": "Fréchet classifier distance (TF-GAN)",
+    "agreement": "class agreement: share of a conditional model's samples that the shipped "
+    "classifier assigns to the class G was given",
 }
 INCEPTION_METRICS = ("fid", "kid", "is", "pr")
-CLASSIFIER_METRICS = ("cs", "fcd")
+CLASSIFIER_METRICS = ("cs", "fcd", "agreement")
 # The FID network is fixed by its definition; its weights are checked array by array on load.
 INCEPTION_CACHE_ID = "fid_inception_v3_2015_12_05"
 
@@ -118,6 +121,7 @@ class SampleGenerator:
         batch_size: int = 250,
         jit_compile: bool = True,
         raw_generator: bool = False,
+        truncation: float | None = None,
     ) -> None:
         from gan_tf.models.noise_to_image import NoiseToImageGAN
 
@@ -127,7 +131,7 @@ class SampleGenerator:
                 "metrics evaluate noise-to-image GANs"
             )
         self.model, self.batch_size = model, batch_size
-        self.raw_generator = raw_generator
+        self.raw_generator, self.truncation = raw_generator, truncation
         # The EMA generator when the model has one (Karras et al. 2018, sec. 4.1), else G.
         ema = not raw_generator
 
@@ -145,8 +149,8 @@ class SampleGenerator:
             raise UsageError(f"need at least one sample, got {num_samples}")
         size = self.batch_size
         total_batches = -(-num_samples // size)
-        z = self.model.fixed_latents((total_batches * size,), [seed, 11])
-        labels = tf.range(total_batches * size, dtype=tf.int32) % (self.model.num_classes or 1)
+        z = self.model.fixed_latents((total_batches * size,), [seed, 11], self.truncation)
+        labels = sample_labels(total_batches * size, self.model.num_classes)
         outputs = []
         start = last_log = time.monotonic()
         for b in range(total_batches):
@@ -158,6 +162,11 @@ class SampleGenerator:
                 logging.info("generating: batch %d/%d", b + 1, total_batches)
         logging.info("generated %d images in %.1f s", num_samples, time.monotonic() - start)
         return np.concatenate(outputs)[:num_samples]
+
+
+def sample_labels(num_samples: int, num_classes: int | None) -> tf.Tensor:
+    """The labels a conditional model's samples are generated for: 0, 1, ..., 9, 0, 1, ..."""
+    return tf.range(num_samples, dtype=tf.int32) % (num_classes or 1)
 
 
 def generate_samples(
@@ -292,8 +301,9 @@ class Evaluator:
 
     # --- Generated data ---------------------------------------------------------------------
 
-    def evaluate_images(self, images: np.ndarray) -> EvalResult:
-        """The metrics of generated images (uint8, or float in [-1, 1])."""
+    def evaluate_images(self, images: np.ndarray, labels: np.ndarray | None = None) -> EvalResult:
+        """The metrics of generated images (uint8, or float in [-1, 1]); `labels`: the classes
+        a conditional model generated them for (needed by "agreement")."""
         start = time.monotonic()
         real = self.real_statistics()
         values: dict[str, float] = {}
@@ -339,17 +349,41 @@ class Evaluator:
                 values["fcd"] = fid.frechet_distance(
                     real_classifier["mu"], real_classifier["sigma"], mu, sigma
                 )
+            if "agreement" in self.metrics:
+                if labels is None:
+                    unavailable["agreement"] = "the model is not conditional"
+                else:
+                    values["agreement"] = classifier_accuracy(fake, labels)
         return EvalResult(
             values, unavailable, reference, num_real, len(images), time.monotonic() - start
         )
 
-    def evaluate_model(self, model, seed: int = 0, raw_generator: bool = False) -> EvalResult:
+    def evaluate_model(
+        self,
+        model,
+        seed: int = 0,
+        raw_generator: bool = False,
+        truncation: float | None = None,
+    ) -> EvalResult:
         """Generates ``num_samples`` images (fixed seed; the EMA generator when the model has
-        one, unless ``raw_generator``) and evaluates them."""
+        one, unless ``raw_generator``; z truncated at ``truncation``, when given) and evaluates
+        them."""
         self.real_statistics()  # Real data first: its errors are the user's to fix, not sampling.
         sampler = self._sampler
-        if sampler is None or sampler.model is not model or sampler.raw_generator != raw_generator:
+        if (
+            sampler is None
+            or sampler.model is not model
+            or sampler.raw_generator != raw_generator
+            or sampler.truncation != truncation
+        ):
             self._sampler = SampleGenerator(
-                model, jit_compile=self.jit_compile, raw_generator=raw_generator
+                model,
+                jit_compile=self.jit_compile,
+                raw_generator=raw_generator,
+                truncation=truncation,
             )
-        return self.evaluate_images(self._sampler(self.num_samples, seed, self.log_every_s))
+        images = self._sampler(self.num_samples, seed, self.log_every_s)
+        labels = None
+        if model.conditional:
+            labels = sample_labels(self.num_samples, model.num_classes).numpy()
+        return self.evaluate_images(images, labels)

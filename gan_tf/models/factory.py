@@ -142,15 +142,21 @@ def generator_ema(config: NoiseToImageConfig, generator: keras.Model) -> Generat
 
 
 def adam(
-    learning_rate: Any, beta_1: float, beta_2: float, reg_interval: int = 1
+    learning_rate: Any,
+    beta_1: float,
+    beta_2: float,
+    reg_interval: int = 1,
+    epsilon: float | None = None,
 ) -> keras.optimizers.Optimizer:
     """Adam, with the lazy-regularisation adjustment when a regulariser of the network it
-    trains is applied every `reg_interval` updates (`lazy_adam_settings`)."""
+    trains is applied every `reg_interval` updates (`lazy_adam_settings`); `epsilon`: Adam's
+    (default Keras's, 1e-7)."""
     if reg_interval > 1:
         learning_rate, beta_1, beta_2 = lazy_adam_settings(
             learning_rate, beta_1, beta_2, reg_interval
         )
-    return FusedAdam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+    extra = {} if epsilon is None else {"epsilon": epsilon}
+    return FusedAdam(learning_rate, beta_1=beta_1, beta_2=beta_2, **extra)
 
 
 def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from gan_tf import losses as gan_losses
 from gan_tf.models.base import AdversarialModel, Logs
 from gan_tf.models.hooks import standing_statistics
 from gan_tf.models.regularizers import Regularizer, RegularizerInputs, lazy_updates, regularize
+from gan_tf.models.truncation import truncated_normal
 
 LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
@@ -47,6 +48,8 @@ class NoiseToImageGAN(AdversarialModel):
       num_classes: when set, both networks take int labels as a second input (CGAN).
       d_steps: discriminator (critic) updates per iteration, k in Goodfellow et al.'s Algorithm 1.
       g_steps: generator updates per iteration.
+      g_batch_multiple: a G update draws this many times D's batch of fakes (SNGAN's code: 2,
+        128 fakes for G against 64 for D).
       d_regularizers / g_regularizers: terms added to D's / G's loss.
       seed, ema, schedule: see `AdversarialModel`.
     """
@@ -61,6 +64,7 @@ class NoiseToImageGAN(AdversarialModel):
         g_steps: int,
         num_classes: int | None = None,
         latent_distribution: str = "normal",
+        g_batch_multiple: int = 1,
         d_regularizers: Sequence[Regularizer] = (),
         g_regularizers: Sequence[Regularizer] = (),
         **kwargs,
@@ -68,6 +72,8 @@ class NoiseToImageGAN(AdversarialModel):
         super().__init__(**kwargs)
         if d_steps < 1 or g_steps < 1:
             raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps}, {g_steps}")
+        if g_batch_multiple < 1:
+            raise ValueError(f"g_batch_multiple must be >= 1, got {g_batch_multiple}")
         self.generator = generator
         self.discriminator = discriminator
         if latent_distribution not in LATENT_DISTRIBUTIONS:
@@ -80,6 +86,7 @@ class NoiseToImageGAN(AdversarialModel):
         self.num_classes = num_classes
         self.d_steps = d_steps
         self.g_steps = g_steps
+        self.g_batch_multiple = int(g_batch_multiple)
         self.d_regularizers = list(d_regularizers)
         self.g_regularizers = list(g_regularizers)
 
@@ -115,10 +122,25 @@ class NoiseToImageGAN(AdversarialModel):
             return 2.0 * self.sample_uniform(batch_size, self.latent_dim) - 1.0
         return self.sample_normal(batch_size, self.latent_dim)
 
-    def fixed_latents(self, leading_shape: tuple[int, ...], seed) -> tf.Tensor:
+    def fixed_latents(
+        self,
+        leading_shape: tuple[int, ...],
+        seed,
+        truncation: float | None = None,
+        truncation_mode: str = "resample",
+    ) -> tf.Tensor:
         """z of shape (*leading_shape, latent_dim) from the model's latent distribution, a pure
-        function of `seed` (a stateless seed pair): fixed noise for grids and evaluation."""
+        function of `seed` (a stateless seed pair): fixed noise for grids and evaluation. With
+        `truncation`, from the normal truncated at that threshold (the truncation trick,
+        Brock et al. 2019, sec. 3.1; `gan_tf.models.truncation`)."""
         shape = (*leading_shape, self.latent_dim)
+        if truncation is not None:
+            if self.latent_distribution != "normal":
+                raise ValueError(
+                    "the truncation trick truncates a normal z; this model's is "
+                    f"{self.latent_distribution}"
+                )
+            return truncated_normal(shape, seed, truncation, truncation_mode)
         if self.latent_distribution == "uniform":
             return tf.random.stateless_uniform(shape, seed=seed, minval=-1.0, maxval=1.0)
         return tf.random.stateless_normal(shape, seed=seed)
@@ -197,7 +219,9 @@ class NoiseToImageGAN(AdversarialModel):
             )
         # 2. m generator steps on fresh noise.
         for m in range(self.g_steps):
-            g_logs = self.generator_step(batch, update=self.step.value * self.g_steps + m)
+            g_logs = self.generator_step(
+                batch * self.g_batch_multiple, update=self.step.value * self.g_steps + m
+            )
         # 3. The generator's moving average follows G.
         if self.ema is not None:
             self.ema.update(self.generator, self.step.value)

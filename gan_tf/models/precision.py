@@ -79,10 +79,10 @@ def computes_in_float16(networks: Iterable[keras.Model]) -> bool:
 
 
 def nested_layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
-    """`layer` and, for a model, every layer inside it, depth first."""
-    yield layer
-    for sublayer in getattr(layer, "layers", ()):
-        yield from nested_layers(sublayer)
+    """`layer` and every layer inside it (a model's layers and a layer's own sublayers, e.g.
+    the batch norm inside a conditional batch norm), depth first. Keras tracks sublayers
+    but exposes the recursive walk only as `_flatten_layers`."""
+    yield from layer._flatten_layers(include_self=True, recursive=True)
 
 
 def with_loss_scaling(

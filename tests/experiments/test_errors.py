@@ -199,6 +199,8 @@ def test_generate_flag_errors_exit_2():
     )
     result = run_module("gan_tf.generate")
     assert "--workdir" in error_line(result, "generate")
+    result = run_module("gan_tf.generate", "--truncation=0", "--workdir=x")
+    assert error_line(result, "generate") == "generate: error: --truncation must be > 0, got 0.0"
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,8 @@ KNOWN_REFUSALS = {
     "wgan": ["g_loss"],
     "wgan_gp": ["g_loss"],
     "lsgan": ["g_loss"],
+    "sngan": ["g_loss", "init"],
+    "biggan": ["g_loss"],
     **{v: ["latent_dim", "g_steps", "architecture", "g_loss", "init"] for v in TRANSLATION},
     "pix2pix_": ["d_steps"],
     "cyclegan_": ["d_steps"],
@@ -51,6 +53,8 @@ def small_settings(variant: str) -> dict:
         del settings["base_filters"]  # its MLP has no filters (a given one is refused)
     if variant in TRANSLATION:
         settings.update(dataset="fashion_mnist", image_size=32)
+    if variant == "biggan":  # attention at 64x64 needs 8 channels there
+        settings.update(base_filters=8)
     if variant == "stargan":
         settings.update(image_size=16, d_layers=2, num_residual_blocks=1)
     return settings

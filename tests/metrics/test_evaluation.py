@@ -125,3 +125,26 @@ def test_evaluate_model(data_dir, tmp_path):
     again = ev.evaluate_model(ev._sampler.model, seed=3)
     assert result.num_fake == 50 and result.values == again.values
     assert 1.0 <= result.values["cs"] <= 10.0 and result.values["fcd"] > 0
+
+
+def test_class_agreement_is_the_share_classified_as_the_label_given(data_dir, tmp_path):
+    ev = evaluator(["agreement"], data_dir, tmp_path, num_samples=100)
+    real, labels = evaluation.real_images("mnist_demo", "train", 28, 100, data_dir), None
+    outputs = ev.classifier(real)
+    predicted = np.argmax(outputs.logits, axis=1)
+    assert ev.evaluate_images(real, predicted).values["agreement"] == 1.0
+    assert ev.evaluate_images(real, (predicted + 1) % 10).values["agreement"] == 0.0
+    unconditional = ev.evaluate_images(real, labels)
+    assert "agreement" in unconditional.unavailable and not unconditional.values
+    # A conditional model's samples are scored against the classes they were generated for.
+    result = ev.evaluate_model(tiny_model("cgan"), seed=1)
+    assert 0.0 <= result.values["agreement"] <= 1.0
+
+
+def test_truncated_samples_differ_and_are_seeded():
+    model = tiny_model()
+    plain = evaluation.SampleGenerator(model, batch_size=10)(10, seed=1)
+    truncated = evaluation.SampleGenerator(model, batch_size=10, truncation=0.1)
+    a, b = truncated(10, seed=1), truncated(10, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, plain)

@@ -20,6 +20,8 @@ def tiny(variant: str, **overrides):
         settings.update(dataset="fashion_mnist", image_size=32)
     if variant == "stargan":
         settings.update(image_size=16, d_layers=2, num_residual_blocks=1)
+    if variant == "biggan":  # the CIFAR preset: 32x32, no attention
+        settings.update(preset="cifar", latent_dim=8)
     config = configs.get(variant, **{**settings, **overrides})
     return config, gan_tf.build(config)
 

@@ -28,6 +28,8 @@ CONFIGS = {
         "domains": ["original", "inverted"],
         "d_steps": 2,
     },
+    "sngan": {"base_filters": 4, "conditional": True, "d_steps": 2, "g_batch_size": 8},
+    "biggan": {"preset": "cifar", "base_filters": 2, "d_steps": 2, "latent_dim": 8},
 }
 
 
@@ -79,10 +81,12 @@ def sigterm_interrupts():
     signal.signal(signal.SIGTERM, old[1])
 
 
-# XLA compiles each of the five processes' step anew (about a minute per variant on a CPU
-# core): the suite runs the XLA cases of dcgan only, `make test-resume` all of them.
+# Each case trains five processes, each tracing its step anew (XLA: compiling it, about a
+# minute per variant on a CPU core): the suite runs dcgan with and without XLA and cgan
+# without, `make test-resume` every variant both ways.
 FULL = os.environ.get("GAN_TF_RESUME_ALL") == "1"
-CASES = [(v, False) for v in CONFIGS] + [(v, True) for v in CONFIGS if FULL or v == "dcgan"]
+SUITE_CASES = [("dcgan", False), ("dcgan", True), ("cgan", False)]
+CASES = [(v, x) for x in (False, True) for v in CONFIGS] if FULL else SUITE_CASES
 
 
 @pytest.mark.parametrize(
