@@ -121,7 +121,6 @@ class SampleGenerator:
         batch_size: int = 250,
         jit_compile: bool = True,
         raw_generator: bool = False,
-        truncation: float | None = None,
     ) -> None:
         from gan_tf.models.noise_to_image import NoiseToImageGAN
 
@@ -131,7 +130,7 @@ class SampleGenerator:
                 "metrics evaluate noise-to-image GANs"
             )
         self.model, self.batch_size = model, batch_size
-        self.raw_generator, self.truncation = raw_generator, truncation
+        self.raw_generator = raw_generator
         # The EMA generator when the model has one (Karras et al. 2018, sec. 4.1), else G.
         ema = not raw_generator
 
@@ -144,12 +143,20 @@ class SampleGenerator:
 
         self._generate = tf.function(generate, jit_compile=jit_compile)
 
-    def __call__(self, num_samples: int, seed: int = 0, log_every_s: float = 30.0) -> np.ndarray:
+    def __call__(
+        self,
+        num_samples: int,
+        seed: int = 0,
+        log_every_s: float = 30.0,
+        truncation: float | None = None,
+    ) -> np.ndarray:
+        """`num_samples` uint8 images from fixed noise of `seed` (z truncated at `truncation`
+        when given: BigGAN's truncation trick; the compiled generator is the same)."""
         if num_samples < 1:
             raise UsageError(f"need at least one sample, got {num_samples}")
         size = self.batch_size
         total_batches = -(-num_samples // size)
-        z = self.model.fixed_latents((total_batches * size,), [seed, 11], self.truncation)
+        z = self.model.fixed_latents((total_batches * size,), [seed, 11], truncation)
         labels = sample_labels(total_batches * size, self.model.num_classes)
         outputs = []
         start = last_log = time.monotonic()
@@ -370,19 +377,11 @@ class Evaluator:
         them."""
         self.real_statistics()  # Real data first: its errors are the user's to fix, not sampling.
         sampler = self._sampler
-        if (
-            sampler is None
-            or sampler.model is not model
-            or sampler.raw_generator != raw_generator
-            or sampler.truncation != truncation
-        ):
+        if sampler is None or sampler.model is not model or sampler.raw_generator != raw_generator:
             self._sampler = SampleGenerator(
-                model,
-                jit_compile=self.jit_compile,
-                raw_generator=raw_generator,
-                truncation=truncation,
+                model, jit_compile=self.jit_compile, raw_generator=raw_generator
             )
-        images = self._sampler(self.num_samples, seed, self.log_every_s)
+        images = self._sampler(self.num_samples, seed, self.log_every_s, truncation)
         labels = None
         if model.conditional:
             labels = sample_labels(self.num_samples, model.num_classes).numpy()

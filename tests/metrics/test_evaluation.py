@@ -143,8 +143,8 @@ def test_class_agreement_is_the_share_classified_as_the_label_given(data_dir, tm
 
 def test_truncated_samples_differ_and_are_seeded():
     model = tiny_model()
-    plain = evaluation.SampleGenerator(model, batch_size=10)(10, seed=1)
-    truncated = evaluation.SampleGenerator(model, batch_size=10, truncation=0.1)
-    a, b = truncated(10, seed=1), truncated(10, seed=1)
+    sampler = evaluation.SampleGenerator(model, batch_size=10)
+    plain = sampler(10, seed=1)
+    a, b = sampler(10, seed=1, truncation=0.1), sampler(10, seed=1, truncation=0.1)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, plain)
