@@ -268,9 +268,12 @@ def train_and_evaluate(options: Options, run: Run) -> dict:
         logging.info(
             "training %s (%d iterations, from %d)", run.name, run.iterations(options), before
         )
-        seconds = run_logged(command, log)
-        if checkpoint_step(workdir) > before:
-            add_wall_time(workdir, seconds)
+        begin = time.perf_counter()
+        try:
+            run_logged(command, log)
+        finally:  # an interrupted run (SIGTERM: it saves a checkpoint) counts its time too
+            if checkpoint_step(workdir) > before:
+                add_wall_time(workdir, time.perf_counter() - begin)
     proxies, eval_seconds, commands = {}, 0.0, []
     for step in run.evaluated_steps(options):
         record = evaluation(options, run, step, options.proxy_metrics, options.proxy_samples, log)
