@@ -228,7 +228,12 @@ def main(argv: list[str]) -> None:
         log = workdir.parent / f"{model.name}.log"
         if checkpoint_step(workdir) < model.steps(settings.budget_images):
             logging.info("training %s", model.name)
-            add_wall_time(workdir, run_logged(train_command(settings, model), log))
+            before, begin = checkpoint_step(workdir), time.perf_counter()
+            try:
+                run_logged(train_command(settings, model), log)
+            finally:  # a run stopped by SIGTERM (it saves a checkpoint) counts its time too
+                if checkpoint_step(workdir) > before:
+                    add_wall_time(workdir, time.perf_counter() - begin)
         if evaluation(settings, model) is None:
             logging.info("evaluating %s", model.name)
             begin = time.perf_counter()
