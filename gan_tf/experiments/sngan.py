@@ -2,8 +2,7 @@
 (Miyato & Koyama 2018). Its settings: `gan_tf/configs/sngan.py`.
 
     python -m gan_tf.experiments.sngan --dataset=cifar10 --workdir=runs/sngan_cifar10
-    python -m gan_tf.experiments.sngan --dataset=fashion_mnist --conditional \
-        --workdir=runs/sngan_fashion_mnist
+    python -m gan_tf.experiments.sngan --dataset=fashion_mnist --conditional --workdir=runs/sn_fm
 """
 
 from gan_tf.configs.sngan import CONFIG
