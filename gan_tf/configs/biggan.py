@@ -161,33 +161,29 @@ class BigGANConfig(NoiseToImageConfig, AdamSettings):
     )
 
     def resolve(self) -> BigGANConfig:
-        from gan_tf.data.pipelines import resolve_image_size
-        from gan_tf.data.registry import get_dataset_spec
-        from gan_tf.networks import biggan
-
-        spec = get_dataset_spec(self.dataset)
-        if not spec.num_classes:
-            raise UsageError(f"biggan needs class labels; dataset {spec.name!r} has none")
-        try:
-            attention = sorted({int(a) for a in self.attention})
-        except ValueError:
-            given = ",".join(map(str, self.attention))
-            raise UsageError(f"--attention takes resolutions (integers), got {given}") from None
         if self.hierarchical and not self.shared_dim:
             raise UsageError(
                 "--hierarchical needs the shared embedding: give --shared_dim or --nohierarchical"
             )
+        return super().resolve().replace(attention=self.attention_resolutions())
+
+    def attention_resolutions(self) -> list[int]:
+        """`attention` as sorted distinct ints; UsageError for anything else."""
+        try:
+            return sorted({int(a) for a in self.attention})
+        except ValueError:
+            given = ",".join(map(str, self.attention))
+            raise UsageError(f"--attention takes resolutions (integers), got {given}") from None
+
+    def resolved_image_size(self, spec) -> int:
+        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.networks import biggan
+
         size = resolve_image_size(
             spec, self.image_size, biggan.SUPPORTED_SIZES, model_name="biggan"
         )
-        biggan.check_attention(size, attention, self.base_filters)
-        return self.replace(
-            dataset=spec.name,
-            image_size=size,
-            channels=spec.channels,
-            num_classes=spec.num_classes,
-            attention=attention,
-        )
+        biggan.check_attention(size, self.attention_resolutions(), self.base_filters)
+        return size
 
 
 CONFIG = BigGANConfig

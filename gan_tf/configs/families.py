@@ -99,19 +99,35 @@ class NoiseToImageConfig(RunConfig):
     )
 
     def resolve(self) -> NoiseToImageConfig:
-        from gan_tf.data.pipelines import resolve_image_size
         from gan_tf.data.registry import get_dataset_spec
 
         spec = get_dataset_spec(self.dataset)
-        if self.CONDITIONAL and not spec.num_classes:
-            raise UsageError(f"{self.VARIANT} needs class labels; dataset {spec.name!r} has none")
+        labelled = self.labels_needed_by()
+        if labelled and not spec.num_classes:
+            raise UsageError(f"{labelled} needs class labels; dataset {spec.name!r} has none")
+        return self.replace(
+            dataset=spec.name,
+            image_size=self.resolved_image_size(spec),
+            channels=spec.channels,
+            num_classes=spec.num_classes if labelled else None,
+        )
+
+    def labels_needed_by(self) -> str | None:
+        """What in this run takes class labels, as the error for unlabelled data names it; None
+        when nothing does."""
+        return self.VARIANT if self.CONDITIONAL else None
+
+    def resolved_image_size(self, spec) -> int:
+        """The side of the images for dataset `spec`, one the networks can make; UsageError
+        otherwise."""
+        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.networks import dcgan, infogan
+
         if self.architecture not in self.ARCHITECTURES:
             raise UsageError(
                 f"unknown architecture {self.architecture!r}: choose one of "
                 + ", ".join(self.ARCHITECTURES)
             )
-        from gan_tf.networks import dcgan, infogan
-
         supported = dcgan.SUPPORTED_SIZES if self.architecture == "dcgan" else None
         size = resolve_image_size(
             spec,
@@ -121,12 +137,7 @@ class NoiseToImageConfig(RunConfig):
         )
         if self.architecture == "infogan":
             infogan.check_image_size(size)
-        return self.replace(
-            dataset=spec.name,
-            image_size=size,
-            channels=spec.channels,
-            num_classes=spec.num_classes if self.CONDITIONAL else None,
-        )
+        return size
 
     def training_pipeline(self, start_step: int = 0):
         """Global batches of `batch_size * d_steps` images (each D update takes its own

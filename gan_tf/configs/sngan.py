@@ -133,26 +133,23 @@ class SNGANConfig(NoiseToImageConfig, AdamSettings):
     )
 
     def resolve(self) -> SNGANConfig:
-        from gan_tf.data.pipelines import resolve_image_size
-        from gan_tf.data.registry import get_dataset_spec
-        from gan_tf.networks.sngan import check_image_size
-
-        spec = get_dataset_spec(self.dataset)
-        if self.conditional and not spec.num_classes:
-            raise UsageError(f"--conditional needs class labels; dataset {spec.name!r} has none")
         if self.g_batch_size % self.batch_size:
             raise UsageError(
                 f"--g_batch_size={self.g_batch_size} must be a multiple of "
                 f"--batch_size={self.batch_size}"
             )
+        return super().resolve()
+
+    def labels_needed_by(self) -> str | None:
+        return "--conditional" if self.conditional else None
+
+    def resolved_image_size(self, spec) -> int:
+        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.networks.sngan import check_image_size
+
         size = resolve_image_size(spec, self.image_size, model_name="sngan")
         check_image_size(size)
-        return self.replace(
-            dataset=spec.name,
-            image_size=size,
-            channels=spec.channels,
-            num_classes=spec.num_classes if self.conditional else None,
-        )
+        return size
 
 
 CONFIG = SNGANConfig

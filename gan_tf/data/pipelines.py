@@ -38,6 +38,8 @@ def resolve_image_size(
         raise UsageError(f"--image_size must be positive, got {size}")
     if supported is not None and size not in supported:
         sizes = ", ".join(str(s) for s in supported)
+        if image_size:
+            raise UsageError(f"{model_name} takes images of size {sizes}, not --image_size={size}")
         native = spec.native_size or "varying"
         raise UsageError(
             f"{model_name} takes images of size {sizes}; dataset {spec.name!r} has "

@@ -7,7 +7,8 @@ The full objective, eq. 3 (+ the identity loss of sec. 5.2):
 with least-squares adversarial losses (sec. 4, "Training details"), lambda_cyc = 10 and
 lambda_id = 0.5 * lambda_cyc. D is updated on a history of 50 generated images (sec. 4,
 after Shrivastava et al. 2017), kept by `ImagePool` inside the compiled step. Adam(2e-4, 0.5);
-the learning rate is constant, then decays linearly to zero (`LinearDecayAfter`).
+the learning rate is constant, then decays linearly to zero
+(`gan_tf.models.schedules.LinearDecayAfter`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gan_tf.errors import UsageError
 from gan_tf.models import replicas
 from gan_tf.models.base import RNG
 from gan_tf.models.factory import adam
+from gan_tf.models.schedules import LinearDecayAfter
 from gan_tf.models.translation import Logs, TranslationModel, load_held_out
 from gan_tf.networks.patchgan import patch_discriminator
 from gan_tf.networks.resnet import resnet_generator
@@ -99,36 +101,6 @@ class ImagePool(keras.layers.Layer):
         self.images.assign(tf.where(mask[:, None, None, None], written, pool))
         self.count.assign(tf.minimum(count + batch, self.pool_size))
         return returned
-
-
-@keras.saving.register_keras_serializable(package="gan_tf")
-class LinearDecayAfter(keras.optimizers.schedules.LearningRateSchedule):
-    """Constant `learning_rate` for `decay_start` steps, then linear decay to zero at
-    `total_steps` (Zhu et al. 2017, sec. 4: "keep the same learning rate for the first 100
-    epochs and linearly decay the rate to zero over the next 100 epochs"). The linear part is
-    Keras's PolynomialDecay with power 1, shifted by `decay_start`."""
-
-    def __init__(self, learning_rate: float, decay_start: int, total_steps: int) -> None:
-        self.learning_rate = float(learning_rate)
-        self.decay_start = int(decay_start)
-        self.total_steps = int(total_steps)
-        self._decay = keras.optimizers.schedules.PolynomialDecay(
-            self.learning_rate,
-            max(1, self.total_steps - self.decay_start),
-            end_learning_rate=0.0,
-            power=1.0,
-        )
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
-        return self._decay(keras.ops.maximum(step - self.decay_start, 0.0))
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "learning_rate": self.learning_rate,
-            "decay_start": self.decay_start,
-            "total_steps": self.total_steps,
-        }
 
 
 class CycleGAN(TranslationModel):

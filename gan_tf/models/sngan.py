@@ -19,6 +19,7 @@ from gan_tf.errors import UsageError
 from gan_tf.models import replicas
 from gan_tf.models.factory import adam, core_arguments, d_reg_interval
 from gan_tf.models.noise_to_image import NoiseToImageGAN
+from gan_tf.models.schedules import LinearDecayAfter
 from gan_tf.networks import sngan as sngan_networks
 
 LOSS_FUNCTIONS = {
@@ -33,10 +34,8 @@ LOSS_FUNCTIONS = {
 
 def learning_rate(rate: float, updates: int, decay: bool):
     """`rate`, or with `decay` a linear decay from it to 0 over `updates` optimizer updates
-    (Keras's PolynomialDecay of power 1)."""
-    if not decay:
-        return rate
-    return keras.optimizers.schedules.PolynomialDecay(rate, updates, end_learning_rate=0.0)
+    (train.py `LinearShift` from iteration 0)."""
+    return LinearDecayAfter(rate, decay_start=0, total_steps=updates) if decay else rate
 
 
 def build_sngan(config: SNGANConfig) -> NoiseToImageGAN:

@@ -47,6 +47,25 @@ def tiny_config(**overrides):
     return configs.get("biggan", **values)
 
 
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (dict(dataset="celeb_a"), "biggan needs class labels"),
+        (dict(shared_dim=0), "--hierarchical needs the shared embedding"),
+        (dict(attention=["x16"]), "takes resolutions"),
+        (dict(attention=[64]), "blocks work at"),
+        (dict(image_size=48), "32, 64, 128, 256, not --image_size=48"),
+    ],
+)
+def test_refuses_settings_it_cannot_run(overrides, message):
+    with pytest.raises(UsageError, match=message):
+        tiny_config(**overrides)
+
+
+def test_attention_resolutions_are_sorted_and_distinct():
+    assert tiny_config(attention=["16", 8, 16]).attention == [8, 16]
+
+
 def test_orthogonal_regularisation_covers_gs_weights_but_the_shared_embedding():
     model = build_model(tiny_config())
     (regularizer,) = model.g_regularizers

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from gan_tf import configs, losses
-from gan_tf.models.cyclegan import ImagePool, LinearDecayAfter
+from gan_tf.models.cyclegan import ImagePool
 from gan_tf.models.zoo import build_model
 
 
@@ -65,12 +65,6 @@ def test_pool_partial_fill_in_one_batch():
     assert ids(out)[:5] == list(range(100, 105))  # fill the 5 free slots
     assert int(pool.count.numpy()) == 50
     assert set(range(100, 105)) <= set(ids(pool.images))
-
-
-def test_learning_rate_constant_then_linear_to_zero():
-    schedule = LinearDecayAfter(2e-4, decay_start=100, total_steps=200)
-    values = [float(schedule(s)) for s in (0, 99, 100, 150, 200, 250)]
-    np.testing.assert_allclose(values, [2e-4, 2e-4, 2e-4, 1e-4, 0.0, 0.0], atol=1e-9)
 
 
 def test_training_step_and_checkpoint_objects():
