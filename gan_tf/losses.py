@@ -60,6 +60,13 @@ def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
     return -_mean(fake_scores)
 
 
+def drift_penalty(real_scores: Tensor) -> Tensor:
+    """E[D(x)^2] on real images: PGGAN's drift term, weighted by epsilon_drift = 0.001 in the
+    critic's loss, keeps the critic's output near 0 without affecting training otherwise
+    (Karras et al. 2018, appendix A.1; loss.py `D_wgangp_acgan` EpsilonPenalty)."""
+    return _mean(real_scores * real_scores)
+
+
 # --- Least squares GAN (Mao et al. 2017) -------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ VARIANTS = (
     "cgan",
     "sngan",
     "biggan",
+    "pggan",
     "pix2pix",
     "cyclegan",
     "stargan",

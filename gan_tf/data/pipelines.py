@@ -58,13 +58,20 @@ def to_uint8(images: tf.Tensor) -> tf.Tensor:
     return tf.cast(tf.round(tf.clip_by_value((images + 1.0) * 127.5, 0.0, 255.0)), tf.uint8)
 
 
-def preprocess_image(image: tf.Tensor, spec: DatasetSpec, image_size: int) -> tf.Tensor:
-    """Centre-crop (where the dataset asks for it), resize to image_size, scale to [-1, 1]."""
+def preprocess_image(
+    image: tf.Tensor, spec: DatasetSpec, image_size: int, pad: bool = False
+) -> tf.Tensor:
+    """Centre-crop (where the dataset asks for it), resize to image_size, scale to [-1, 1].
+    With `pad`, images smaller than image_size are padded with black around the centre
+    instead of enlarged (PGGAN's dataset_tool.py: MNIST's 28x28 in 32x32)."""
     if spec.center_crop:
         image = tf.image.resize_with_crop_or_pad(image, spec.center_crop, spec.center_crop)
     image = tf.ensure_shape(image, [None, None, spec.channels])
     native = spec.native_size
-    if native != image_size:
+    if pad and native and native < image_size:
+        offset = (image_size - native) // 2
+        image = tf.image.pad_to_bounding_box(image, offset, offset, image_size, image_size)
+    elif native != image_size:
         # Area averaging is the right filter when shrinking; bilinear when enlarging.
         method = "area" if native and native > image_size else "bilinear"
         image = tf.image.resize(tf.cast(image, tf.float32), [image_size, image_size], method)
@@ -100,6 +107,7 @@ def training_stream(
     cache: bool,
     shuffle_buffer: int,
     start_batch: int = 0,
+    start_example: int | None = None,
     augment: Callable | None = None,
     drop_remainder: bool = True,
 ) -> tf.data.Dataset:
@@ -109,7 +117,8 @@ def training_stream(
 
     The stream is a pure function of `seed`: TFDS's file order, the shuffle and the augmentation
     are all seeded from it. A run resumed at step s (`start_batch=s`) skips the s * batch_size
-    examples it consumed before and so sees exactly the batches the uninterrupted run saw. The
+    examples it consumed before (or `start_example` examples, when given) and so sees exactly
+    the batches the uninterrupted run saw. The
     skip costs one pass over the consumed examples without preparing them: reads from the
     in-memory cache (MNIST, CIFAR-10: seconds per 10^6 examples) or of still-encoded records
     from disk, i.e. the cost of reading the dataset once per epoch consumed (see
@@ -127,8 +136,9 @@ def training_stream(
     if augment is not None:
         # The index after repeat differs in every epoch, so each epoch gets new jitter.
         examples = examples.enumerate()
-    if start_batch:
-        examples = examples.skip(start_batch * batch_size)
+    skip = start_batch * batch_size if start_example is None else start_example
+    if skip:
+        examples = examples.skip(skip)
     if not cache:
         if augment is not None:
             examples = examples.map(
@@ -165,6 +175,8 @@ def image_pipeline(
     drop_remainder: bool = True,
     shuffle_buffer: int = 10_000,
     start_batch: int = 0,
+    start_example: int | None = None,
+    pad: bool = False,
 ) -> tf.data.Dataset:
     """Batches of images in [-1, 1] (and int32 labels when `with_labels`) from a TFDS dataset.
 
@@ -179,6 +191,9 @@ def image_pipeline(
       shuffle, repeat, drop_remainder: as in tf.data; training wants all three.
       start_batch: the first batch of the stream to yield (a resumed run's step), the
         earlier ones skipped (`training_stream`).
+      start_example: instead of `start_batch`, the first example (for runs whose batch size
+        changed on the way, as PGGAN's).
+      pad: pad smaller images with black up to image_size rather than enlarge them.
     """
     if batch_size <= 0:
         raise UsageError(f"--batch_size must be positive, got {batch_size}")
@@ -195,7 +210,7 @@ def image_pipeline(
     )
 
     def prepare(example):
-        image = preprocess_image(decode(example["image"]), spec, size)
+        image = preprocess_image(decode(example["image"]), spec, size, pad=pad)
         if with_labels:
             return image, tf.cast(example["label"], tf.int32)
         return image
@@ -210,5 +225,6 @@ def image_pipeline(
         cache=cache,
         shuffle_buffer=shuffle_buffer,
         start_batch=start_batch,
+        start_example=start_example,
         drop_remainder=drop_remainder,
     )

@@ -136,6 +136,18 @@ class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
             objects["schedule"] = self.schedule
         return objects
 
+    # --- Phases of training ----------------------------------------------------------------------
+
+    def phase_boundaries(self) -> tuple[int, ...]:
+        """Steps at which the step's computation changes shape (progressive growing: a new
+        resolution or fade-in, `gan_tf.models.pggan`); the runner starts a new `fit` there,
+        with its data, after `enter_phase`. None for a model with one phase."""
+        return ()
+
+    def enter_phase(self, step: int) -> None:
+        """Called by the runner before training from `step` (a boundary or the step a run
+        starts or resumes from)."""
+
     # --- One optimizer update --------------------------------------------------------------------
 
     def minimize(
@@ -253,9 +265,9 @@ class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
     def finish_step(self, logs: Logs, images: int) -> Logs:
         """Call at the end of `train_step`: counts the step, advances the schedule by the
         `images` (per replica) the step showed D, and returns the logs in a form Keras can
-        average over replicas and workers (with the schedule's values)."""
+        average over replicas and workers (with the schedule's values this step trained at)."""
         self.step.assign_add(1)
         if self.schedule is not None:
-            self.schedule.advance(images * updates.num_replicas())
             logs = {**logs, **self.schedule.logs()}
+            self.schedule.advance(images * updates.num_replicas())
         return replicas.keras_reducible(logs)

@@ -61,10 +61,13 @@ def apply_gradients(
     replicas = num_replicas()
     if scale is not None and replicas > 1:
         gradients = _non_finite_everywhere_if_anywhere(gradients)
-    norm = tf.linalg.global_norm([g for g in gradients if g is not None]) * replicas
+    # Variables the loss does not use (PGGAN's blocks of other resolutions) have no gradient
+    # and are left alone, without Keras's warning.
+    used = [(g, v) for g, v in zip(gradients, variables, strict=True) if g is not None]
+    norm = tf.linalg.global_norm([g for g, _ in used]) * replicas
     if scale is not None:
         norm = norm / tf.convert_to_tensor(scale)  # read before `apply` may change the scale
-    optimizer.apply(gradients, variables)
+    optimizer.apply([g for g, _ in used], [v for _, v in used])
     return norm
 
 
@@ -100,3 +103,13 @@ def optimizer_entries(**optimizers: keras.optimizers.Optimizer) -> dict[str, Any
         else:
             entries[name] = optimizer
     return entries
+
+
+def reset_optimizer_state(optimizer: keras.optimizers.Optimizer) -> None:
+    """Zeroes an optimizer's state, its update count and slots (Adam's moments), keeping its
+    learning rate: as at its first update (PGGAN's train.py `reset_opt_for_new_lod`). A
+    `LossScaleOptimizer`'s loss scale is kept too."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    for variable in inner.variables:
+        if variable.path.split("/")[-1] != "learning_rate":
+            variable.assign(keras.ops.zeros_like(variable))

@@ -5,7 +5,9 @@
 #                    the data where the restored step left it
 # Evaluate (set-up). with --eval_every: feature networks and cached real statistics, before
 #                    any step (`make_evaluation`, gan_tf.metrics.periodic_evaluation)
-# Train.             one fit() epoch of the remaining steps, callbacks keyed by global step
+# Train.             one fit() epoch of the remaining steps per phase of the model (one for
+#                    most; progressive growing's change resolution), callbacks keyed by
+#                    global step
 # Interrupted.       Ctrl-C saves a checkpoint at the current step before exiting
 # Finish.            final checkpoint and sample grid (and evaluation, with --eval_every)
 
@@ -46,17 +48,29 @@ class TrainResult:
 
 
 class _StepTimer(keras.callbacks.Callback):
+    """The first step's time (tracing and compilation included) and the steps/s after each
+    fit's first step, over all of a run's fits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: float | None = None  # seconds to the end of the run's first step
+        self.steps = 0  # steps after each fit's first
+        self.seconds = 0.0  # and their time
+
     def on_train_begin(self, logs=None):
         self.begin = time.perf_counter()
-        self.first = self.last = None
-        self.batches = 0
+        self.fit_first = None
 
     def on_train_batch_end(self, batch, logs=None):
         now = time.perf_counter()
-        if self.first is None:
-            self.first = now
+        if self.fit_first is None:
+            self.fit_first = self.last = now
+            if self.first is None:
+                self.first = now - self.begin
+            return
+        self.steps += 1
+        self.seconds += now - self.last
         self.last = now
-        self.batches = batch + 1
 
 
 def weights_fingerprint(model) -> str:
@@ -141,6 +155,7 @@ def _train(
             grid = samples.write(start_step)
         return TrainResult(start_step, start_step, 0.0, None, None, grid)
     # The data before anything is written: a dataset that cannot be read leaves no run behind.
+    model.enter_phase(start_step)
     dataset = data(start_step) if callable(data) else data
     writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
     samples.writer = writer
@@ -169,16 +184,26 @@ def _train(
     ]
     if evaluation is not None:
         callbacks.append(evaluation)
+    boundaries = [b for b in model.phase_boundaries() if start_step < b < config.train_steps]
     begin = time.perf_counter()
     try:
-        model.fit(
-            dataset,
-            epochs=1,
-            steps_per_epoch=config.train_steps - start_step,
-            callbacks=callbacks,
-            verbose=0,
-            shuffle=False,
-        )
+        for first, last in zip(
+            [start_step, *boundaries], [*boundaries, config.train_steps], strict=True
+        ):
+            if first > start_step:  # a new phase: its step, its data
+                model.enter_phase(first)
+                dataset = data(first) if callable(data) else data
+                for callback in callbacks:
+                    if isinstance(callback, cb.GlobalStepCallback):
+                        callback.start_step = first
+            model.fit(
+                dataset,
+                epochs=1,
+                steps_per_epoch=last - first,
+                callbacks=callbacks,
+                verbose=0,
+                shuffle=False,
+            )
     except KeyboardInterrupt:
         # Interrupted: keep everything done so far.
         step = int(model.step.numpy())
@@ -202,10 +227,8 @@ def _train(
         evaluation.evaluate(final_step)  # The final generator is always evaluated.
     writer.flush()
     seconds = time.perf_counter() - begin
-    steps_per_second = None
-    if timer.first is not None and timer.batches > 1:
-        steps_per_second = (timer.batches - 1) / max(timer.last - timer.first, 1e-9)
-    first = None if timer.first is None else timer.first - timer.begin
+    steps_per_second = timer.steps / max(timer.seconds, 1e-9) if timer.steps else None
+    first = timer.first
     logging.info(
         "trained %s to step %d in %.1f s (first step %.1f s, then %.2f steps/s); samples: %s",
         config.variant,

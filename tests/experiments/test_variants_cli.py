@@ -83,6 +83,27 @@ def test_biggan_cifar_preset_runs_and_samples_truncated(tmp_path, data_dir):
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
+def test_pggan_grows_from_the_command_line_and_samples_at_full_size(tmp_path, data_dir):
+    # Resume in a fade-in is checked bit for bit in tests/models/test_pggan.py.
+    workdir = tmp_path / "pggan"
+    args = [
+        "--dataset=mnist_demo", "--log_every=1", f"--data_dir={data_dir}",
+        f"--workdir={workdir}", "--preset=small", "--image_size=8", "--fmap_base=8",
+        "--fmap_max=4", "--latent_dim=4", "--batch_sizes=4", "--stable_images=8",
+        "--fade_images=8", "--total_images=24",
+    ]  # fmt: skip
+    run = run_module("gan_tf.experiments.pggan", *args)
+    assert run.returncode == 0, run.stderr[-3000:]
+    scalars = scalar_events(workdir)
+    assert sorted(scalars["schedule/resolution"]) == [1, 2, 3, 4, 5, 6]
+    assert [scalars["schedule/resolution"][s] for s in (2, 3, 5)] == [4, 8, 8]
+    assert [scalars["schedule/alpha"][s] for s in (2, 3, 4, 5)] == [1.0, 0.0, 0.5, 1.0]
+    assert sorted(scalars["drift"]) == [1, 2, 3, 4, 5, 6]
+    out = tmp_path / "sample.png"
+    sample = run_module("gan_tf.generate", f"--workdir={workdir}", "--num=4", f"--out={out}")
+    assert sample.returncode == 0, sample.stderr[-3000:]
+
+
 @pytest.mark.parametrize(
     "variant,args,message",
     [

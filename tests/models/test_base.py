@@ -22,6 +22,9 @@ def tiny(variant: str, **overrides):
         settings.update(image_size=16, d_layers=2, num_residual_blocks=1)
     if variant == "biggan":  # the CIFAR preset: 32x32, no attention
         settings.update(preset="cifar", latent_dim=8)
+    if variant == "pggan":  # 8x8 from 4x4, the widths set by fmap_base and fmap_max
+        del settings["base_filters"], settings["batch_size"]
+        settings.update(image_size=8, fmap_base=8, fmap_max=4, latent_dim=4, batch_sizes=[4])
     config = configs.get(variant, **{**settings, **overrides})
     return config, gan_tf.build(config)
 

@@ -127,7 +127,8 @@ def test_the_schedule_is_read_by_the_step_and_resumes_where_it_stopped(tmp_path)
     whole.train_step = lambda data: (traces.append(1), step(data))[1]
     history = whole.fit(points(), steps_per_epoch=5, epochs=1, verbose=0)
     assert len(traces) == 1
-    assert history.history["schedule/alpha"][0] == pytest.approx(0.4)  # 5 steps of 8 images
+    # The last of 5 steps of 8 images trained at alpha 32 / 100.
+    assert history.history["schedule/alpha"][0] == pytest.approx(0.32)
     assert int(whole.schedule.images_seen.numpy()) == 40
 
     first = ramp_model()

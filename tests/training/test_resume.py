@@ -30,6 +30,18 @@ CONFIGS = {
     },
     "sngan": {"base_filters": 4, "conditional": True, "d_steps": 2, "g_batch_size": 8},
     "biggan": {"preset": "cifar", "base_filters": 2, "d_steps": 2, "latent_dim": 8},
+    # Stable 4x4, fade-in 8x8, stable 8x8, two steps each: the stops fall on phase starts.
+    "pggan": {
+        "preset": "small",
+        "image_size": 8,
+        "fmap_base": 8,
+        "fmap_max": 4,
+        "latent_dim": 4,
+        "batch_sizes": [4],
+        "stable_images": 8,
+        "fade_images": 8,
+        "total_images": 24,
+    },
 }
 
 

@@ -1,0 +1,297 @@
+"""PGGAN (Karras et al. 2018, "Progressive Growing of GANs for Improved Quality, Stability, and
+Variation", ICLR): G and D grown together from 4x4, a block per resolution faded in.
+
+Three presets (`--preset`), because the paper and the authors' code differ:
+- code, the default: the authors' released settings (tkarras/progressive_growing_of_gans,
+  config.py `preset-v2-1gpu` with `fp32`, train.py `TrainingSchedule` defaults): 600k images
+  per stable phase and per fade-in, batch 128 up to 16x16, then 64, 32, 16, 8, 4, 4 (512x512:
+  8 per GPU cap in fp32; 1024x1024: 4), 12,000k images in all, minibatch-stddev groups of 4;
+- paper: the paper's appendix A.1: 800k images per phase, batch 16 up to 128x128, then 14, 6
+  and 3, the minibatch standard deviation over the whole minibatch (config.py
+  `preset-v1-1gpu`: groups of 16 and 19,000k images);
+- small: the learning proof's setting on 32x32 data on a CPU (experiments/pggan.md): narrower
+  networks and short phases; everything else is the code's.
+
+The rest is common to both (appendix A.1; config.py, loss.py, train.py): the WGAN-GP loss with
+lambda 10 plus the drift term 0.001 E[D(x)^2], one D update per G update, Adam(1e-3, 0, 0.99,
+epsilon 1e-8) for both networks with its state reset whenever a phase begins, G's moving
+average with decay 0.999, z ~ N(0, I) of 512 dimensions. The v2 preset's G and D learning rate
+of 1.5e-3 at 1024x1024 is not applied (1e-3 at every resolution, the paper's).
+
+Lengths are in images shown to D, as the paper's: phase p has ceil(images / batch) steps at its
+resolution's batch, and `train_steps` follows from `total_images` (the last resolution's stable
+phase runs until then).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, ClassVar
+
+from gan_tf.configs.base import setting
+from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
+from gan_tf.errors import UsageError
+
+# Batch per resolution from 4x4 up; the last one serves every larger resolution.
+CODE_BATCH_SIZES = [128, 128, 128, 64, 32, 16, 8, 4, 4]
+PAPER_BATCH_SIZES = [16, 16, 16, 16, 16, 16, 14, 6, 3]
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "code": {},
+    "paper": dict(
+        stable_images=800_000, fade_images=800_000, batch_sizes=PAPER_BATCH_SIZES,
+        minibatch_group=16, total_images=19_000_000,
+    ),
+    "small": dict(
+        fmap_base=1024, fmap_max=128, latent_dim=128, stable_images=60_000,
+        fade_images=60_000, batch_sizes=[64, 64, 64, 64], total_images=600_000,
+    ),
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+    """A stretch of training with one network shape: `level` (side 4 * 2^level), stable or
+    fading block `level` in, from `begin_step` for `steps` steps of `batch_size` images.
+
+    `begin_image` and `images` are the schedule's start and length in images (alpha runs
+    from 0 at the one to 1 at the other); the phase starts at the first step at or past its
+    start, `shown_before` images after the run's beginning (less than a batch later)."""
+
+    level: int
+    fading: bool
+    begin_step: int
+    begin_image: int
+    images: int
+    steps: int
+    batch_size: int
+    shown_before: int
+
+    @property
+    def resolution(self) -> int:
+        return 4 * 2**self.level
+
+    @property
+    def end_step(self) -> int:
+        return self.begin_step + self.steps
+
+
+@dataclasses.dataclass
+class PGGANConfig(NoiseToImageConfig, AdamSettings):
+    VARIANT: ClassVar[str] = "pggan"
+    BUILDER: ClassVar[str] = "gan_tf.models.pggan:build_pggan"
+    ARCHITECTURES: ClassVar[tuple[str, ...]] = ("progressive",)
+    ARCHITECTURE_FIELDS: ClassVar[tuple[str, ...]] = (
+        *NoiseToImageConfig.ARCHITECTURE_FIELDS,
+        "fmap_base",
+        "fmap_decay",
+        "fmap_max",
+    )
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = PRESETS
+    REFUSED: ClassVar[dict[str, str]] = {
+        "g_loss": "PGGAN's loss is WGAN-GP's with the drift term (appendix A.1)",
+        "init": "every weight is N(0, 1), scaled at run time (equalized learning rate)",
+        "base_filters": "the widths follow --fmap_base, --fmap_decay and --fmap_max",
+        "batch_size": "the batch depends on the resolution: set --batch_sizes",
+        "train_steps": "its length is --total_images, in images as the paper's schedule",
+        "latent_distribution": "z ~ N(0, I), pixel-normalised by G (sec. 4.2)",
+    }
+
+    preset: str = setting(
+        "code",
+        "Settings to start from: code (the authors' released 1-GPU settings), paper "
+        "(appendix A.1) or small (the CPU learning proof's); flags given explicitly win.",
+        choices=tuple(PRESETS),
+    )
+    architecture: str = setting(
+        "progressive",
+        "Networks: PGGAN's (Table 2; networks.py G_paper, D_paper).",
+        choices=("progressive",),
+    )
+    init: str = setting(
+        "equalized", "N(0, 1) weights scaled by He's constant at run time (sec. 4.1).", flag=False
+    )
+    image_size: int | None = setting(
+        None,
+        "Side of the final images, a power of two from 4 to 1024; default: the dataset's "
+        "(MNIST and Fashion-MNIST: 32, padded from 28 as the authors' dataset_tool.py does).",
+        lower_bound=4,
+        group="data",
+    )
+    base_filters: int | None = setting(
+        None, "The widths follow fmap_base, fmap_decay and fmap_max.", flag=False
+    )
+    latent_distribution: str = setting(
+        "normal", "z ~ N(0, I), pixel-normalised by G (sec. 4.2).", flag=False
+    )
+    latent_dim: int = setting(512, "Size of z (Table 2: 512; the code's nf(0)).", lower_bound=1)
+    fmap_base: int = setting(
+        8192,
+        "Feature maps: nf(stage) = min(fmap_base / 2^(stage * fmap_decay), fmap_max), the "
+        "block at 2^res having nf(res - 1) (networks.py: 8192).",
+        lower_bound=1,
+    )
+    fmap_decay: float = setting(1.0, "See --fmap_base (networks.py: 1.0).", lower_bound=0.0)
+    fmap_max: int = setting(512, "See --fmap_base (networks.py: 512).", lower_bound=1)
+    minibatch_group: int = setting(
+        4,
+        "Samples per group of the minibatch standard deviation (sec. 3; networks.py "
+        "mbstd_group_size 4); 1: off.",
+        lower_bound=1,
+    )
+    progressive: bool = setting(
+        True,
+        "Grow from 4x4; --noprogressive trains the final networks from the start for the same "
+        "number of images (the paper's Table 1 ablation; config.py `-nogrowing`).",
+    )
+    stable_images: int = setting(
+        600_000,
+        "Images per stable phase (train.py lod_training_kimg 600; the paper: 800k).",
+        lower_bound=1,
+    )
+    fade_images: int = setting(
+        600_000,
+        "Images per fade-in phase (train.py lod_transition_kimg 600; the paper: 800k).",
+        lower_bound=1,
+    )
+    total_images: int = setting(
+        12_000_000,
+        "Images shown to D in all; after the last fade-in the final resolution trains until "
+        "then (config.py preset-v2: total_kimg 12000).",
+        lower_bound=1,
+        group="training",
+    )
+    batch_sizes: list[int] = setting(
+        CODE_BATCH_SIZES,
+        "Global batch per resolution from 4x4 up; the last one for any larger (config.py "
+        "preset-v2-1gpu minibatch_dict with the fp32 caps).",
+        group="training",
+    )
+    batch_size: int = setting(
+        4, "The final resolution's batch (from --batch_sizes).", flag=False, group="training"
+    )
+    train_steps: int = setting(
+        1, "Steps in all (from --total_images and --batch_sizes).", flag=False, group="training"
+    )
+    d_learning_rate: float = setting(
+        1e-3, "D's learning rate (appendix A.1: 0.001).", lower_bound=0.0, group="training"
+    )
+    g_learning_rate: float = setting(
+        1e-3, "G's learning rate (appendix A.1: 0.001).", lower_bound=0.0, group="training"
+    )
+    beta_1: float = setting(0.0, "Adam beta_1 (appendix A.1: 0).", lower_bound=0.0, upper_bound=1.0)
+    beta_2: float = setting(
+        0.99, "Adam beta_2 (appendix A.1: 0.99).", lower_bound=0.0, upper_bound=1.0
+    )
+    adam_epsilon: float = setting(1e-8, "Adam's epsilon (appendix A.1: 1e-8).", lower_bound=0.0)
+    reset_optimizers: bool = setting(
+        True,
+        "Zero both optimizers' state when a phase begins (train.py reset_opt_for_new_lod, "
+        "on by default).",
+    )
+    gp_weight: float = setting(
+        10.0, "lambda of the gradient penalty (appendix A.1; loss.py wgan_lambda 10).",
+        lower_bound=0.0,
+    )  # fmt: skip
+    drift_weight: float = setting(
+        0.001,
+        "epsilon_drift of the term epsilon_drift E[D(x)^2] in D's loss (appendix A.1: 0.001).",
+        lower_bound=0.0,
+    )
+    ema_decay: float = setting(
+        0.999,
+        "Decay of G's moving average, sampled for grids and evaluation (sec. 4.1 and appendix "
+        "A.1; train.py G_smoothing 0.999).",
+        lower_bound=0.0,
+        upper_bound=1.0,
+    )
+    sample_every: int = setting(
+        1000, "Write a sample grid every N steps.", lower_bound=1, group="logging and checkpoints"
+    )
+
+    def resolve(self) -> PGGANConfig:
+        if not self.batch_sizes:
+            raise UsageError("--batch_sizes needs at least one batch size")
+        resolved = super().resolve()
+        phases = resolved.phases()
+        for phase in phases:
+            group = min(resolved.minibatch_group, phase.batch_size)
+            if phase.batch_size % group:
+                raise UsageError(
+                    f"the batch of {phase.batch_size} at {phase.resolution}x{phase.resolution} "
+                    f"does not split into minibatch-stddev groups of {group}: change "
+                    "--batch_sizes or --minibatch_group"
+                )
+        return resolved.replace(batch_size=phases[-1].batch_size, train_steps=phases[-1].end_step)
+
+    def resolved_image_size(self, spec) -> int:
+        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.networks.pggan import check_resolution
+
+        default = spec.native_size
+        if default and default & (default - 1):  # MNIST's 28: padded to 32
+            default = 2 ** math.ceil(math.log2(default))
+        size = resolve_image_size(spec, self.image_size or default, model_name="pggan")
+        check_resolution(size)
+        return size
+
+    def batch_size_at(self, level: int) -> int:
+        return int(self.batch_sizes[min(level, len(self.batch_sizes) - 1)])
+
+    def phases(self) -> list[Phase]:
+        """The schedule (train.py `TrainingSchedule`): a stable phase at 4x4, then per further
+        resolution a fade-in and a stable phase; the last stable phase lasts until
+        `total_images`. Without `progressive`, one stable phase at the final resolution."""
+        from gan_tf.networks.pggan import levels_of
+
+        last = levels_of(self.image_size) - 1
+        plan = [(0, False, self.stable_images)]
+        if not self.progressive:
+            plan = [(last, False, self.total_images)]
+        for level in range(1, last + 1 if self.progressive else 0):
+            plan += [(level, True, self.fade_images), (level, False, self.stable_images)]
+        phases, step, shown, begin = [], 0, 0, 0
+        for index, (level, fading, images) in enumerate(plan):
+            end = self.total_images if index == len(plan) - 1 else begin + images
+            end = min(end, self.total_images)
+            batch = self.batch_size_at(level)
+            steps = max(math.ceil((end - shown) / batch), 1)
+            phases.append(Phase(level, fading, step, begin, images, steps, batch, shown))
+            step, shown, begin = step + steps, shown + steps * batch, end
+            if shown >= self.total_images:
+                break
+        return phases
+
+    def phase_at(self, step: int) -> Phase:
+        """The phase that step `step` (counted from 0) belongs to."""
+        phases = self.phases()
+        return next((p for p in phases if step < p.end_step), phases[-1])
+
+    def training_pipeline(self, start_step: int = 0):
+        """The batches of the phase of `start_step`, from that step on: images padded (not
+        resized) up to `image_size` when smaller, as the authors' dataset_tool.py does for
+        MNIST, then box-filtered down to the phase's resolution (its TFRecords hold each
+        level of detail so)."""
+        from gan_tf.data.pipelines import image_pipeline
+        from gan_tf.networks.pggan import downsample
+
+        phase = self.phase_at(start_step)
+        consumed = phase.shown_before + (start_step - phase.begin_step) * phase.batch_size
+        factor = self.image_size // phase.resolution
+        dataset = image_pipeline(
+            self.dataset,
+            batch_size=phase.batch_size,
+            image_size=self.image_size,
+            split=self.split,
+            with_labels=False,
+            data_dir=self.data_dir,
+            manual_dir=self.manual_dir,
+            seed=self.seed,
+            start_example=consumed,
+            pad=True,
+        )
+        return dataset.map(lambda images: downsample(images, factor))
+
+
+CONFIG = PGGANConfig
