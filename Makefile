@@ -13,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional results study tensorboard clean
+.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan results study tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,12 @@ bench-translation: $(VENV)/.installed
 # the same number of real images; writes experiments/conditional.md. Hours of CPU; resumes.
 bench-conditional: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.conditional --manual_dir=$(MANUAL_DIR) \
+		--inception_weights=$(INCEPTION_WEIGHTS)
+
+# PGGAN grown 4 -> 32 vs the same networks trained at 32 from the start vs DCGAN, on MNIST and
+# Fashion-MNIST, FID after each resolution (issue 24); writes experiments/pggan_proof.md.
+bench-pggan: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.pggan --manual_dir=$(MANUAL_DIR) \
 		--inception_weights=$(INCEPTION_WEIGHTS)
 
 # Train and evaluate GAN, DCGAN, WGAN, WGAN-GP, LSGAN, CGAN on MNIST and Fashion-MNIST (FID on

@@ -30,6 +30,7 @@ LOCK_FILE = ".lock"
 RESUMABLE = frozenset(
     {
         "train_steps",
+        "total_images",  # PGGAN's length; the phases before the last stay as they were
         "log_every",
         "sample_every",
         "checkpoint_every",
