@@ -15,7 +15,7 @@ from __future__ import annotations
 from gan_tf import losses
 from gan_tf.configs.biggan import BigGANConfig
 from gan_tf.models import replicas
-from gan_tf.models.factory import adam, core_arguments, d_reg_interval
+from gan_tf.models.factory import adam_optimizers, core_arguments
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import OrthogonalRegularization
 from gan_tf.networks import biggan as biggan_networks
@@ -61,16 +61,7 @@ def build_biggan(config: BigGANConfig) -> NoiseToImageGAN:
         g_regularizers=g_regularizers,
     )
     model.compile(
-        d_optimizer=adam(
-            config.d_learning_rate,
-            config.beta_1,
-            config.beta_2,
-            d_reg_interval(config),
-            epsilon=config.adam_epsilon,
-        ),
-        g_optimizer=adam(
-            config.g_learning_rate, config.beta_1, config.beta_2, epsilon=config.adam_epsilon
-        ),
+        **adam_optimizers(config),
         d_loss_fn=losses.hinge_discriminator_loss,
         g_loss_fn=losses.hinge_generator_loss,
         d_output_fn=None,

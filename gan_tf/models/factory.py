@@ -183,11 +183,14 @@ def d_reg_interval(config: RunConfig) -> int:
 
 def adam_optimizers(config: RunConfig) -> dict[str, keras.optimizers.Optimizer]:
     """`compile`'s d_optimizer and g_optimizer: Adam at each network's learning rate and the
-    config's betas, D's adjusted for a lazy regulariser."""
+    config's betas (and epsilon, for a config with `adam_epsilon`), D's adjusted for a lazy
+    regulariser."""
     d_interval = d_reg_interval(config)
+    epsilon = getattr(config, "adam_epsilon", None)
+    betas = (config.beta_1, config.beta_2)
     return {
-        "d_optimizer": adam(config.d_learning_rate, config.beta_1, config.beta_2, d_interval),
-        "g_optimizer": adam(config.g_learning_rate, config.beta_1, config.beta_2),
+        "d_optimizer": adam(config.d_learning_rate, *betas, d_interval, epsilon=epsilon),
+        "g_optimizer": adam(config.g_learning_rate, *betas, epsilon=epsilon),
     }
 
 

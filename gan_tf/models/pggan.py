@@ -27,7 +27,7 @@ import tensorflow as tf
 from gan_tf import losses
 from gan_tf.configs.pggan import PGGANConfig, Phase
 from gan_tf.models import replicas, updates
-from gan_tf.models.factory import adam, core_arguments
+from gan_tf.models.factory import adam_optimizers, core_arguments
 from gan_tf.models.hooks import Schedule
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import GradientPenalty
@@ -175,12 +175,7 @@ def build_pggan(config: PGGANConfig) -> PGGAN:
         reset_optimizers=config.reset_optimizers,
     )
     model.compile(
-        d_optimizer=adam(
-            config.d_learning_rate, config.beta_1, config.beta_2, epsilon=config.adam_epsilon
-        ),
-        g_optimizer=adam(
-            config.g_learning_rate, config.beta_1, config.beta_2, epsilon=config.adam_epsilon
-        ),
+        **adam_optimizers(config),
         d_loss_fn=losses.wasserstein_critic_loss,
         g_loss_fn=losses.wasserstein_generator_loss,
         d_output_fn=None,
