@@ -54,6 +54,7 @@ class Model:
     batch_size: int
     d_steps: int
     note: str
+    ema: bool = False  # also evaluated through G itself (`--raw_generator`)
 
     def steps(self, budget_images: int) -> int:
         return max(1, budget_images // (self.batch_size * self.d_steps))
@@ -85,6 +86,7 @@ MODELS = (
         4,
         "the authors' CIFAR script at a quarter width (ch 16: 64 channels), hinge, "
         "Adam(2e-4, 0, 0.999), 4 D steps, batch 50, EMA 0.9999 from step 1,000",
+        ema=True,
     ),
 )
 
@@ -132,18 +134,22 @@ def train_command(settings: Settings, model: Model) -> list[str]:
     return command
 
 
-def eval_command(settings: Settings, model: Model) -> list[str]:
+def eval_command(settings: Settings, model: Model, raw: bool = False) -> list[str]:
+    """The evaluation of the run's last checkpoint: its EMA generator where it has one, or
+    with `raw` G itself."""
     command = [
         "python", "-m", "gan_tf.evaluate", f"--workdir={settings.workdir(model)}",
         f"--metrics={METRICS}", f"--num_samples={settings.eval_samples}",
+        *(["--raw_generator"] if raw else []),
     ]  # fmt: skip
     if settings.inception_weights:
         command.append(f"--inception_weights={settings.inception_weights}")
     return command
 
 
-def evaluation(settings: Settings, model: Model) -> dict | None:
-    """The newest evaluation of the run's last checkpoint on `eval_samples` images."""
+def evaluation(settings: Settings, model: Model, raw: bool = False) -> dict | None:
+    """The newest evaluation of the run's last checkpoint on `eval_samples` images, of its
+    EMA generator where it has one (with `raw`, of G itself)."""
     workdir = settings.workdir(model)
     path = workdir / "eval" / f"step_{checkpoint_step(workdir)}.json"
     if not path.is_file():
@@ -152,6 +158,8 @@ def evaluation(settings: Settings, model: Model) -> dict | None:
 
     records = [r for r in read_records(path) if r.get("num_samples") == settings.eval_samples]
     records = [r for r in records if set(METRICS.split(",")) <= set(r["metrics"])]
+    generator = "ema" if model.ema and not raw else "raw"
+    records = [r for r in records if r.get("generator") == generator]
     return records[-1] if records else None
 
 
@@ -177,23 +185,28 @@ def render(settings: Settings, out: pathlib.Path) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     commands = []
-    for model in MODELS:
+    rows = [(model, False) for model in MODELS] + [(m, True) for m in MODELS if m.ema]
+    for model, raw in rows:
         workdir = settings.workdir(model)
-        record = evaluation(settings, model)
+        record = evaluation(settings, model, raw)
         seconds = wall_seconds(workdir)
         steps = checkpoint_step(workdir)
         planned = model.steps(settings.budget_images)
+        name = f"{model.name} (G itself, not its EMA)" if raw else model.name
         if record is None:
-            row = [model.name, f"{steps:,} of {planned:,}", *["(not yet)"] * 5]
+            row = [name, f"{steps:,} of {planned:,}", *["(not yet)"] * 5]
         else:
             m = record["metrics"]
             row = [
-                model.name, f"{steps:,}", f"{m['fid']:.2f}", f"{1000 * m['kid']:.2f}",
+                name, f"{steps:,}", f"{m['fid']:.2f}", f"{1000 * m['kid']:.2f}",
                 f"{m['cs']:.2f}", f"{m['fcd']:.2f}", f"{m['agreement']:.3f}",
             ]  # fmt: skip
         row.append("" if seconds is None else f"{seconds / 3600:.2f} h")
         row.append(model.note)
         lines.append("| " + " | ".join(row) + " |")
+        if raw:
+            commands.append(f"    {shlex.join(eval_command(settings, model, raw=True))}")
+            continue
         commands.append(f"    {shlex.join(train_command(settings, model))}")
         commands.append(f"    {shlex.join(eval_command(settings, model))}")
     lines += ["", "Commands (each resumes):", "", *commands, ""]
@@ -234,11 +247,12 @@ def main(argv: list[str]) -> None:
             finally:  # a run stopped by SIGTERM (it saves a checkpoint) counts its time too
                 if checkpoint_step(workdir) > before:
                     add_wall_time(workdir, time.perf_counter() - begin)
-        if evaluation(settings, model) is None:
-            logging.info("evaluating %s", model.name)
-            begin = time.perf_counter()
-            run_logged(eval_command(settings, model), log)
-            logging.info("evaluated %s in %.0f s", model.name, time.perf_counter() - begin)
+        for raw in (False, True) if model.ema else (False,):
+            if evaluation(settings, model, raw) is None:
+                logging.info("evaluating %s%s", model.name, " (G itself)" if raw else "")
+                begin = time.perf_counter()
+                run_logged(eval_command(settings, model, raw), log)
+                logging.info("evaluated %s in %.0f s", model.name, time.perf_counter() - begin)
         grid = latest_grid(workdir)
         if grid is not None:
             shutil.copy(grid, out / f"{model.name}.png")
