@@ -13,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan results study tensorboard clean
+.PHONY: install install-dev demo test test-long test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan results study tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,11 @@ demo: $(VENV)/.installed
 
 # On every core (pytest-xdist); `pytest tests/...` runs a part of it in one process.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto -m "not long"
+
+# The tests left out of `make test` for time (marked long): about 4 minutes on one core.
+test-long: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n auto -m long
 
 # Resume exactness for every variant of the check with XLA on too (the suite: dcgan's only).
 test-resume: $(VENV)/.installed-dev

@@ -38,6 +38,7 @@ def test_only_stargan_proofs(tmp_path, parse_flags):
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
+@pytest.mark.long
 def test_two_steps_end_to_end(tmp_path, parse_flags, tmp_path_factory):
     fashion_dir = prepared_fashion_mnist(tmp_path_factory)
     out = tmp_path / "out"

@@ -117,6 +117,7 @@ def test_journal_keeps_the_runs_of_other_runners(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_tiny_study_resumes_without_training_or_evaluating_again(tmp_path):
     """Two tiny runs on the packaged digits (FCD, no Inception weights). The journal is then
     lost, as if the runner was stopped after the run's last evaluation: the next invocation

@@ -53,6 +53,7 @@ def test_loss_scaled_update_is_skipped_on_every_replica_when_one_overflows():
     assert report["g_updates"] == 1  # the generator's step saw no overflow
 
 
+@pytest.mark.long
 def test_translation_models_train_on_two_replicas():
     # pix2pix and CycleGAN (one step) and StarGAN (in float16, five steps) under
     # MirroredStrategy, XLA turned off across replicas, StarGAN's critic called n_critic = 2
