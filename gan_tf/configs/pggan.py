@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from gan_tf.configs.base import setting
@@ -75,6 +76,12 @@ class Phase:
     @property
     def end_step(self) -> int:
         return self.begin_step + self.steps
+
+
+def phase_at(phases: Sequence[Phase], step: int) -> Phase:
+    """The phase of `phases` that step `step` (counted from 0) belongs to; the last one for
+    any step past the schedule."""
+    return next((p for p in phases if step < p.end_step), phases[-1])
 
 
 @dataclasses.dataclass
@@ -265,8 +272,7 @@ class PGGANConfig(NoiseToImageConfig, AdamSettings):
 
     def phase_at(self, step: int) -> Phase:
         """The phase that step `step` (counted from 0) belongs to."""
-        phases = self.phases()
-        return next((p for p in phases if step < p.end_step), phases[-1])
+        return phase_at(self.phases(), step)
 
     def training_pipeline(self, start_step: int = 0):
         """The batches of the phase of `start_step`, from that step on: images padded (not

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from gan_tf import losses
-from gan_tf.configs.pggan import PGGANConfig, Phase
+from gan_tf.configs.pggan import PGGANConfig, Phase, phase_at
 from gan_tf.models import replicas, updates
 from gan_tf.models.factory import adam_optimizers, core_arguments
 from gan_tf.models.hooks import Schedule
@@ -105,7 +105,7 @@ class PGGAN(NoiseToImageGAN):
         """Fixes the networks' shape for the phase of `step`, retraces the step, and at the
         start of a phase zeroes the optimizers' state (zeroing again on resuming there is the
         same)."""
-        phase = next((p for p in self.phases if step < p.end_step), self.phases[-1])
+        phase = phase_at(self.phases, step)
         if phase != self.phase:
             self.train_function = None  # Keras traces the step again at the next fit
         self.phase = phase
