@@ -9,8 +9,9 @@ Three presets (`--preset`), because the paper and the authors' code differ:
 - paper: the paper's appendix A.1: 800k images per phase, batch 16 up to 128x128, then 14, 6
   and 3, the minibatch standard deviation over the whole minibatch (config.py
   `preset-v1-1gpu`: groups of 16 and 19,000k images);
-- small: the learning proof's setting on 32x32 data on a CPU (experiments/pggan.md): narrower
-  networks and short phases; everything else is the code's.
+- small: the learning proof's setting on 32x32 data on a CPU (experiments/pggan.md): widths
+  64, 64, 32, 16 at 4x4 to 32x32 (fmap_base 256, fmap_max 64), z of 128, batch 64, 30k images
+  per phase and 300k in all (five epochs of MNIST); everything else is the code's.
 
 The rest is common to both (appendix A.1; config.py, loss.py, train.py): the WGAN-GP loss with
 lambda 10 plus the drift term 0.001 E[D(x)^2], one D update per G update, Adam(1e-3, 0, 0.99,
@@ -45,8 +46,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         minibatch_group=16, total_images=19_000_000,
     ),
     "small": dict(
-        fmap_base=1024, fmap_max=128, latent_dim=128, stable_images=60_000,
-        fade_images=60_000, batch_sizes=[64, 64, 64, 64], total_images=600_000,
+        fmap_base=256, fmap_max=64, latent_dim=128, stable_images=30_000,
+        fade_images=30_000, batch_sizes=[64], total_images=300_000,
     ),
 }  # fmt: skip
 

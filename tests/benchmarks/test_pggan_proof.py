@@ -20,7 +20,7 @@ def proof_flags(monkeypatch, tmp_path):
 
 def test_measuring_points_end_each_stable_phase_of_the_small_preset():
     assert proof.measuring_points() == [
-        (60_032, 4), (180_032, 8), (300_032, 16), (420_032, 32), (600_000, 32)
+        (30_016, 4), (90_048, 8), (150_016, 16), (210_048, 32), (300_032, 32)
     ]  # fmt: skip
 
 
@@ -35,13 +35,13 @@ def parsed(command):
 
 def test_each_model_is_trained_to_the_same_images(proof_flags, tmp_path):
     for model in proof.MODELS:
-        config = parsed(proof.train_command(model, "mnist", 180_032, tmp_path / model.name))
+        config = parsed(proof.train_command(model, "mnist", 90_048, tmp_path / model.name))
         assert config.image_size == 32 and config.manual_dir == "archives"
         if model.variant == "pggan":
-            assert config.total_images == 180_032
+            assert config.total_images == 90_048
             assert config.progressive == (model.name == "pggan")
         else:
-            assert config.train_steps * config.batch_size == 180_032 // 64 * 64
+            assert config.train_steps * config.batch_size == 90_048 // 64 * 64
 
 
 def test_the_report_lists_points_not_yet_measured(proof_flags, tmp_path):
@@ -49,4 +49,4 @@ def test_the_report_lists_points_not_yet_measured(proof_flags, tmp_path):
     assert (
         text.count("(not yet)") == 3 * len(proof.MODELS) * 5 * 2
     )  # 3 columns, 5 points, 2 datasets
-    assert "--noprogressive" in text and "--total_images=420032" in text
+    assert "--noprogressive" in text and "--total_images=210048" in text
