@@ -4,6 +4,8 @@
     python -m gan_tf.generate --workdir=runs/dcgan_mnist --interpolate --out=walk.png
     python -m gan_tf.generate --workdir=runs/cgan_mnist --label=7 --out=sevens.png
     python -m gan_tf.generate --workdir=runs/biggan_cifar10 --truncation=0.5 --out=t05.png
+    python -m gan_tf.generate --workdir=runs/stylegan2 --truncation_psi=0.7 --out=psi07.png
+    python -m gan_tf.generate --workdir=runs/stylegan2 --style_mix=coarse --num=5 --rows=4
 
 The run's `run.json` rebuilds the networks; the last checkpoint (or `--checkpoint`) gives the
 weights. A run with an EMA generator (`--ema_decay`) is sampled through it, unless
@@ -12,8 +14,13 @@ weights. A run with an EMA generator (`--ema_decay`) is sampled through it, unle
 2016, sec. 6.1). `--truncation=t` draws z from the normal truncated at t (the truncation trick
 of Brock et al. 2019, sec. 3.1; `--truncation_mode=rescale` for TF-Hub's form), and
 `--standing_stats=N` sets the batch norms' statistics to their average over N batches of
-samples first (standing statistics, ibid. appendix C.1). `--out` is written in the format its
-suffix names: .png or .jpg / .jpeg.
+samples first (standing statistics, ibid. appendix C.1). For a style-based generator
+(StyleGAN2), `--truncation_psi=psi` moves w toward its average by psi on the first
+`--truncation_cutoff` layers (Karras et al. 2019, sec. 3.1, eq. 3), and `--style_mix=group`
+writes the figure of their Fig. 3: `--num` sources across the top, `--rows` destinations down
+the left, each cell the destination with the group's styles (coarse, middle, fine, or a range
+of ws "i-j") from the source, with each layer's noise fixed. `--out` is written in the format
+its suffix names: .png or .jpg / .jpeg.
 """
 
 from __future__ import annotations
@@ -65,6 +72,21 @@ def define_flags() -> None:
         "Batches of samples whose average batch-norm statistics replace the moving ones "
         "before sampling (Brock et al. 2019, appendix C.1); 0: off.",
         lower_bound=0,
+    )
+    flags.DEFINE_float(
+        "truncation_psi",
+        None,
+        "Style-based generators: w' = w_avg + psi (w - w_avg) (Karras et al. 2019, sec. 3.1; "
+        "e.g. 0.7); unset: none.",
+    )
+    flags.DEFINE_integer(
+        "truncation_cutoff", None, "Truncate only the first N ws (StyleGAN: 8); unset: all."
+    )
+    flags.DEFINE_string(
+        "style_mix",
+        None,
+        "Write a style-mixing figure (Karras et al. 2019, Fig. 3): the styles copied from the "
+        "sources, coarse, middle, fine, or ws i-j.",
     )
     flags.mark_flag_as_required("workdir")
 
@@ -153,12 +175,70 @@ def main(argv: list[str]) -> None:
                 labels = tf.fill([n], FLAGS.label)
             else:  # cycle through the classes
                 labels = tf.range(n, dtype=tf.int32) % config.num_classes
-        images = generate_images(model, z, labels, raw_generator=FLAGS.raw_generator)
+        network = model.generator if FLAGS.raw_generator or model.ema is None else model.ema.network
+        style_based = hasattr(network, "truncate")
+        if (FLAGS.truncation_psi is not None or FLAGS.style_mix) and not style_based:
+            raise UsageError(
+                f"--truncation_psi and --style_mix need a style-based generator; {config.variant}"
+                " has none (use --truncation)"
+            )
+        if FLAGS.truncation_psi is not None:
+            network.truncation_psi = FLAGS.truncation_psi
+            network.truncation_cutoff = FLAGS.truncation_cutoff
+        if FLAGS.style_mix:
+            sources = model.fixed_latents((FLAGS.num,), seed=[FLAGS.seed, 7])
+            destinations = model.fixed_latents((FLAGS.rows,), seed=[FLAGS.seed, 8])
+            images = style_mixing_figure(network, sources, destinations, FLAGS.style_mix)
+            rows = FLAGS.rows + 1
+        else:
+            images = generate_images(model, z, labels, raw_generator=FLAGS.raw_generator)
         grid = image_grid(images, rows=rows)
         path = save_image(FLAGS.out, grid)
         print(f"wrote {path} from {FLAGS.workdir} at step {step}")
     except UsageError as e:
         fail(e)
+
+
+def style_layer_range(network, spec: str) -> tuple[int, int]:
+    """[begin, end) of the ws `spec` names: a style group or an inclusive range "i-j"."""
+    from gan_tf.networks.stylegan2 import STYLE_GROUPS, style_layers
+
+    if spec in STYLE_GROUPS:
+        return style_layers(network.resolution, spec)
+    try:
+        begin, end = (int(part) for part in spec.split("-"))
+    except ValueError:
+        raise UsageError(
+            f"--style_mix takes {', '.join(STYLE_GROUPS)} or a range of ws i-j, got {spec!r}"
+        ) from None
+    if not 0 <= begin <= end < network.num_ws:
+        raise UsageError(f"--style_mix={spec}: the generator's ws are 0-{network.num_ws - 1}")
+    return begin, end + 1
+
+
+def style_mixing_figure(network, sources, destinations, spec: str):
+    """The images of Fig. 3 of Karras et al. 2019, row-major: a blank cell and the sources,
+    then per destination the destination and its mix with each source (noise fixed)."""
+    import numpy as np
+    import tensorflow as tf
+
+    begin, end = style_layer_range(network, spec)
+
+    def styles(z):
+        ws = network.mapping(z)
+        if network.truncation_psi != 1.0:
+            ws = network.truncate(ws, network.truncation_psi, network.truncation_cutoff)
+        return ws
+
+    source_ws, destination_ws = styles(sources), styles(destinations)
+    render = lambda ws: np.asarray(network.synthesize(ws, noise_mode="const"))  # noqa: E731
+    top = render(source_ws)
+    cells = [np.full_like(top[:1], -1.0), top]
+    for row in range(int(destinations.shape[0])):
+        destination = tf.repeat(destination_ws[row : row + 1], sources.shape[0], axis=0)
+        cells += [render(destination_ws[row : row + 1])]
+        cells += [render(network.mix(destination, source_ws, begin, end))]
+    return np.concatenate(cells)
 
 
 def fail(error: UsageError) -> None:

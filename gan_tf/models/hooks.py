@@ -28,18 +28,24 @@ class GeneratorEMA(tf.Module):
     buffers. `network` is a clone of the generator, built and filled with its weights.
 
     Args:
-      generator: the network to average (a functional or Sequential Keras model).
-      decay: the average's decay per update, e.g. 0.999.
+      generator: the network to average (a Keras model that `clone_model` can copy).
+      decay: the average's decay per update, e.g. 0.999, or a function of the step (a tensor)
+        to it (`half_life_decay`).
       start: the training step from which it averages.
     """
 
-    def __init__(self, generator: keras.Model, decay: float, start: int = 0) -> None:
+    def __init__(
+        self,
+        generator: keras.Model,
+        decay: float | Callable[[tf.Tensor], tf.Tensor],
+        start: int = 0,
+    ) -> None:
         super().__init__(name="generator_ema")
-        if not 0.0 < decay < 1.0:
+        if not callable(decay) and not 0.0 < decay < 1.0:
             raise ValueError(f"the EMA decay must be in (0, 1), got {decay}")
         if start < 0:
             raise ValueError(f"the EMA start step must be >= 0, got {start}")
-        self.decay = float(decay)
+        self.decay = decay if callable(decay) else float(decay)
         self.start = int(start)
         self.network = keras.models.clone_model(generator)
         self.network.name = f"{generator.name}_ema"
@@ -47,13 +53,31 @@ class GeneratorEMA(tf.Module):
 
     def update(self, generator: keras.Model, step: tf.Tensor) -> None:
         """One averaging step after G's update at training step `step` (a tensor)."""
-        decay = tf.where(step >= self.start, self.decay, 0.0)
+        decay = self.decay(step) if callable(self.decay) else self.decay
+        decay = tf.where(step >= self.start, decay, 0.0)
         for average, weight in zip(self.network.weights, generator.weights, strict=True):
             value = tf.convert_to_tensor(weight)
             if weight.trainable:
                 keep = tf.cast(decay, value.dtype)
                 value = keep * tf.convert_to_tensor(average) + (1.0 - keep) * value
             average.assign(value)
+
+
+def half_life_decay(
+    batch_size: int, half_life_images: float, rampup: float = 0.0
+) -> Callable[[tf.Tensor], tf.Tensor]:
+    """The EMA decay at each step for an average with a half-life in images (StyleGAN2-ADA
+    training_loop.py: beta = 0.5^(batch / half-life)), the half-life capped at `rampup` times
+    the images shown before the step when `rampup` > 0 (so the first step copies G)."""
+
+    def decay(step: tf.Tensor) -> tf.Tensor:
+        half_life = tf.constant(float(half_life_images), tf.float32)
+        if rampup:
+            shown = tf.cast(step, tf.float32) * batch_size
+            half_life = tf.minimum(half_life, shown * rampup)
+        return tf.pow(0.5, batch_size / tf.maximum(half_life, 1e-8))
+
+    return decay
 
 
 class Schedule(tf.Module):

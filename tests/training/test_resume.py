@@ -42,6 +42,20 @@ CONFIGS = {
         "fade_images": 8,
         "total_images": 24,
     },
+    # Both lazy regularisers and style mixing, so the stops fall between their updates.
+    "stylegan2": {
+        "preset": "small",
+        "image_size": 8,
+        "channel_base": 32,
+        "channel_max": 4,
+        "latent_dim": 4,
+        "w_dim": 4,
+        "mbstd_group": 2,
+        "pl_weight": 2.0,
+        "style_mixing": 0.9,
+        "d_reg_interval": 3,
+        "g_reg_interval": 3,
+    },
 }
 
 
