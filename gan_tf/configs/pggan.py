@@ -28,15 +28,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from gan_tf.configs.base import setting
 from gan_tf.configs.families import AdamSettings, NoiseToImageConfig
+from gan_tf.configs.growing import PGGAN_CODE_BATCH_SIZES, GrowingSettings
 from gan_tf.errors import UsageError
 
 # Batch per resolution from 4x4 up; the last one serves every larger resolution.
-CODE_BATCH_SIZES = [128, 128, 128, 64, 32, 16, 8, 4, 4]
+CODE_BATCH_SIZES = PGGAN_CODE_BATCH_SIZES
 PAPER_BATCH_SIZES = [16, 16, 16, 16, 16, 16, 14, 6, 3]
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -52,41 +52,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-@dataclasses.dataclass(frozen=True)
-class Phase:
-    """A stretch of training with one network shape: `level` (side 4 * 2^level), stable or
-    fading block `level` in, from `begin_step` for `steps` steps of `batch_size` images.
-
-    `begin_image` and `images` are the schedule's start and length in images (alpha runs
-    from 0 at the one to 1 at the other); the phase starts at the first step at or past its
-    start, `shown_before` images after the run's beginning (less than a batch later)."""
-
-    level: int
-    fading: bool
-    begin_step: int
-    begin_image: int
-    images: int
-    steps: int
-    batch_size: int
-    shown_before: int
-
-    @property
-    def resolution(self) -> int:
-        return 4 * 2**self.level
-
-    @property
-    def end_step(self) -> int:
-        return self.begin_step + self.steps
-
-
-def phase_at(phases: Sequence[Phase], step: int) -> Phase:
-    """The phase of `phases` that step `step` (counted from 0) belongs to; the last one for
-    any step past the schedule."""
-    return next((p for p in phases if step < p.end_step), phases[-1])
-
-
 @dataclasses.dataclass
-class PGGANConfig(NoiseToImageConfig, AdamSettings):
+class PGGANConfig(GrowingSettings, NoiseToImageConfig, AdamSettings):
     VARIANT: ClassVar[str] = "pggan"
     BUILDER: ClassVar[str] = "gan_tf.models.pggan:build_pggan"
     ARCHITECTURES: ClassVar[tuple[str, ...]] = ("progressive",)
@@ -148,40 +115,6 @@ class PGGANConfig(NoiseToImageConfig, AdamSettings):
         "mbstd_group_size 4); 1: off.",
         lower_bound=1,
     )
-    progressive: bool = setting(
-        True,
-        "Grow from 4x4; --noprogressive trains the final networks from the start for the same "
-        "number of images (the paper's Table 1 ablation; config.py `-nogrowing`).",
-    )
-    stable_images: int = setting(
-        600_000,
-        "Images per stable phase (train.py lod_training_kimg 600; the paper: 800k).",
-        lower_bound=1,
-    )
-    fade_images: int = setting(
-        600_000,
-        "Images per fade-in phase (train.py lod_transition_kimg 600; the paper: 800k).",
-        lower_bound=1,
-    )
-    total_images: int = setting(
-        12_000_000,
-        "Images shown to D in all; after the last fade-in the final resolution trains until "
-        "then (config.py preset-v2: total_kimg 12000).",
-        lower_bound=1,
-        group="training",
-    )
-    batch_sizes: list[int] = setting(
-        CODE_BATCH_SIZES,
-        "Global batch per resolution from 4x4 up; the last one for any larger (config.py "
-        "preset-v2-1gpu minibatch_dict with the fp32 caps).",
-        group="training",
-    )
-    batch_size: int = setting(
-        4, "The final resolution's batch (from --batch_sizes).", flag=False, group="training"
-    )
-    train_steps: int = setting(
-        1, "Steps in all (from --total_images and --batch_sizes).", flag=False, group="training"
-    )
     d_learning_rate: float = setting(
         1e-3, "D's learning rate (appendix A.1: 0.001).", lower_bound=0.0, group="training"
     )
@@ -193,11 +126,6 @@ class PGGANConfig(NoiseToImageConfig, AdamSettings):
         0.99, "Adam beta_2 (appendix A.1: 0.99).", lower_bound=0.0, upper_bound=1.0
     )
     adam_epsilon: float = setting(1e-8, "Adam's epsilon (appendix A.1: 1e-8).", lower_bound=0.0)
-    reset_optimizers: bool = setting(
-        True,
-        "Zero both optimizers' state when a phase begins (train.py reset_opt_for_new_lod, "
-        "on by default).",
-    )
     gp_weight: float = setting(
         10.0, "lambda of the gradient penalty (appendix A.1; loss.py wgan_lambda 10).",
         lower_bound=0.0,
@@ -222,16 +150,8 @@ class PGGANConfig(NoiseToImageConfig, AdamSettings):
         if not self.batch_sizes:
             raise UsageError("--batch_sizes needs at least one batch size")
         resolved = super().resolve()
-        phases = resolved.phases()
-        for phase in phases:
-            group = min(resolved.minibatch_group, phase.batch_size)
-            if phase.batch_size % group:
-                raise UsageError(
-                    f"the batch of {phase.batch_size} at {phase.resolution}x{phase.resolution} "
-                    f"does not split into minibatch-stddev groups of {group}: change "
-                    "--batch_sizes or --minibatch_group"
-                )
-        return resolved.replace(batch_size=phases[-1].batch_size, train_steps=phases[-1].end_step)
+        resolved.check_minibatch_groups(resolved.minibatch_group, "minibatch_group")
+        return resolved.with_schedule()
 
     def resolved_image_size(self, spec) -> int:
         from gan_tf.data.pipelines import resolve_image_size
@@ -243,62 +163,6 @@ class PGGANConfig(NoiseToImageConfig, AdamSettings):
         size = resolve_image_size(spec, self.image_size or default, model_name="pggan")
         check_resolution(size)
         return size
-
-    def batch_size_at(self, level: int) -> int:
-        return int(self.batch_sizes[min(level, len(self.batch_sizes) - 1)])
-
-    def phases(self) -> list[Phase]:
-        """The schedule (train.py `TrainingSchedule`): a stable phase at 4x4, then per further
-        resolution a fade-in and a stable phase; the last stable phase lasts until
-        `total_images`. Without `progressive`, one stable phase at the final resolution."""
-        from gan_tf.networks.pggan import levels_of
-
-        last = levels_of(self.image_size) - 1
-        plan = [(0, False, self.stable_images)]
-        if not self.progressive:
-            plan = [(last, False, self.total_images)]
-        for level in range(1, last + 1 if self.progressive else 0):
-            plan += [(level, True, self.fade_images), (level, False, self.stable_images)]
-        phases, step, shown, begin = [], 0, 0, 0
-        for index, (level, fading, images) in enumerate(plan):
-            end = self.total_images if index == len(plan) - 1 else begin + images
-            end = min(end, self.total_images)
-            batch = self.batch_size_at(level)
-            steps = max(math.ceil((end - shown) / batch), 1)
-            phases.append(Phase(level, fading, step, begin, images, steps, batch, shown))
-            step, shown, begin = step + steps, shown + steps * batch, end
-            if shown >= self.total_images:
-                break
-        return phases
-
-    def phase_at(self, step: int) -> Phase:
-        """The phase that step `step` (counted from 0) belongs to."""
-        return phase_at(self.phases(), step)
-
-    def training_pipeline(self, start_step: int = 0):
-        """The batches of the phase of `start_step`, from that step on: images padded (not
-        resized) up to `image_size` when smaller, as the authors' dataset_tool.py does for
-        MNIST, then box-filtered down to the phase's resolution (its TFRecords hold each
-        level of detail so)."""
-        from gan_tf.data.pipelines import image_pipeline
-        from gan_tf.networks.pggan import downsample
-
-        phase = self.phase_at(start_step)
-        consumed = phase.shown_before + (start_step - phase.begin_step) * phase.batch_size
-        factor = self.image_size // phase.resolution
-        dataset = image_pipeline(
-            self.dataset,
-            batch_size=phase.batch_size,
-            image_size=self.image_size,
-            split=self.split,
-            with_labels=False,
-            data_dir=self.data_dir,
-            manual_dir=self.manual_dir,
-            seed=self.seed,
-            start_example=consumed,
-            pad=True,
-        )
-        return dataset.map(lambda images: downsample(images, factor))
 
 
 CONFIG = PGGANConfig

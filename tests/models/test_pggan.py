@@ -11,7 +11,7 @@ import tensorflow as tf
 import gan_tf
 from gan_tf import configs, losses
 from gan_tf.errors import UsageError
-from gan_tf.models.pggan import fade_in_alpha, resolution_at
+from gan_tf.models.growing import fade_in_alpha, resolution_at
 from gan_tf.networks.pggan import levels_of
 from tests.models.test_noise_to_image import count_traces
 from tests.training.test_resume import differing, sigterm_interrupts, tensors, train  # noqa: F401
