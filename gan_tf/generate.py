@@ -182,9 +182,13 @@ def main(argv: list[str]) -> None:
                 f"--truncation_psi and --style_mix need a style-based generator; {config.variant}"
                 " has none (use --truncation)"
             )
-        if FLAGS.truncation_psi is not None:
-            network.truncation_psi = FLAGS.truncation_psi
-            network.truncation_cutoff = FLAGS.truncation_cutoff
+        # A config's sampling default (StyleGAN: psi 0.7 on 8 layers) unless a flag is given.
+        psi = FLAGS.truncation_psi
+        cutoff = FLAGS.truncation_cutoff
+        if psi is None and getattr(config, "truncation_psi", None) is not None:
+            psi, cutoff = config.truncation_psi, cutoff or config.truncation_cutoff
+        if psi is not None:
+            network.truncation_psi, network.truncation_cutoff = psi, cutoff
         if FLAGS.style_mix:
             sources = model.fixed_latents((FLAGS.num,), seed=[FLAGS.seed, 7])
             destinations = model.fixed_latents((FLAGS.rows,), seed=[FLAGS.seed, 8])

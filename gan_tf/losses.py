@@ -162,15 +162,20 @@ def perturb(real: Tensor, noise: Tensor, scale: float = 0.5) -> Tensor:
     return real + scale * tf.math.reduce_std(real) * tf.cast(noise, tf.float32)
 
 
-def r1_penalty(critic: Callable[[Tensor], Tensor], real: Tensor) -> Tensor:
+def r1_penalty(
+    critic: Callable[[Tensor], Tensor], real: Tensor, gradient_scale: float = 1.0
+) -> Tensor:
     """E[||grad_x D(x)||^2] at real images: the R1 penalty of Mescheder et al. 2018, eq. 9,
-    without its gamma / 2. Differentiable with respect to the critic's weights (a nested tape,
-    as `gradient_penalty`), computed in float32."""
+    without its gamma / 2, the gradient times `gradient_scale` first. Differentiable with
+    respect to the critic's weights (a nested tape, as `gradient_penalty`), computed in
+    float32."""
     real = tf.cast(real, tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(real)
         scores = tf.cast(critic(real), tf.float32)
     gradients = tape.gradient(scores, real)  # of their sum: one gradient per image
+    if gradient_scale != 1.0:
+        gradients = gradient_scale * gradients
     return _mean(tf.reduce_sum(tf.square(gradients), axis=list(range(1, gradients.shape.rank))))
 
 

@@ -31,6 +31,7 @@ VARIANTS = (
     "sngan",
     "biggan",
     "pggan",
+    "stylegan",
     "stylegan2",
     "pix2pix",
     "cyclegan",

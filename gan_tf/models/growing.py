@@ -54,6 +54,17 @@ def resolution_at(phases: Sequence[Phase], images: tf.Tensor) -> tf.Tensor:
     return resolution
 
 
+def batch_size_at(phases: Sequence[Phase], step: tf.Tensor) -> tf.Tensor:
+    """The batch of the phase that `step` (a tensor) belongs to."""
+    batch = tf.constant(phases[0].batch_size, tf.int64)
+    for phase in phases[1:]:
+        begin = tf.constant(phase.begin_step, tf.int64)
+        batch = tf.where(
+            tf.cast(step, tf.int64) >= begin, tf.constant(phase.batch_size, tf.int64), batch
+        )
+    return batch
+
+
 def growing_schedule(phases: Sequence[Phase]) -> Schedule:
     """The schedule a growing model reads: alpha and the resolution, from the images shown."""
     return Schedule(

@@ -64,18 +64,25 @@ class GeneratorEMA(tf.Module):
 
 
 def half_life_decay(
-    batch_size: int, half_life_images: float, rampup: float = 0.0
+    batch_size: int | Callable[[tf.Tensor], tf.Tensor],
+    half_life_images: float,
+    rampup: float = 0.0,
 ) -> Callable[[tf.Tensor], tf.Tensor]:
     """The EMA decay at each step for an average with a half-life in images (StyleGAN2-ADA
     training_loop.py: beta = 0.5^(batch / half-life)), the half-life capped at `rampup` times
-    the images shown before the step when `rampup` > 0 (so the first step copies G)."""
+    the images shown before the step when `rampup` > 0 (so the first step copies G).
+    `batch_size`: the batch, or a function of the step to it (a growing model's; with it no
+    ramp-up)."""
+    if callable(batch_size) and rampup:
+        raise ValueError("the EMA's ramp-up needs a constant batch size")
 
     def decay(step: tf.Tensor) -> tf.Tensor:
+        batch = tf.cast(batch_size(step) if callable(batch_size) else batch_size, tf.float32)
         half_life = tf.constant(float(half_life_images), tf.float32)
         if rampup:
-            shown = tf.cast(step, tf.float32) * batch_size
+            shown = tf.cast(step, tf.float32) * batch
             half_life = tf.minimum(half_life, shown * rampup)
-        return tf.pow(0.5, batch_size / tf.maximum(half_life, 1e-8))
+        return tf.pow(0.5, batch / tf.maximum(half_life, 1e-8))
 
     return decay
 

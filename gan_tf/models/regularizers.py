@@ -148,13 +148,19 @@ class DRAGANPenalty(Regularizer):
 @dataclasses.dataclass
 class R1Penalty(Regularizer):
     """R1 = gamma / 2 * E[||grad_x D(x)||^2] on real images (Mescheder et al. 2018, "Which
-    Training Methods for GANs do actually Converge?", eq. 9). `weight` is gamma / 2."""
+    Training Methods for GANs do actually Converge?", eq. 9). `weight` is gamma / 2;
+    `gradient_scale`: the gradient's factor before the norm (a growing model's r / R, as
+    `GradientPenalty`'s)."""
 
     LOG_NAMES: ClassVar[tuple[str, ...]] = ("r1_penalty",)
 
+    gradient_scale: float = 1.0
+
     def penalty(self, model, inputs: RegularizerInputs) -> tuple[tf.Tensor, Logs]:
         labels = inputs.labels
-        value = losses.r1_penalty(lambda x: default_critic(model, x, labels), inputs.real_images)
+        value = losses.r1_penalty(
+            lambda x: default_critic(model, x, labels), inputs.real_images, self.gradient_scale
+        )
         return value, {"r1_penalty": value}
 
 

@@ -31,6 +31,7 @@ from gan_tf.models.factory import adam
 from gan_tf.models.hooks import GeneratorEMA, half_life_decay
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import Logs, R1Penalty, Regularizer, RegularizerInputs
+from gan_tf.networks import resampling
 from gan_tf.networks import stylegan2 as stylegan2_networks
 
 
@@ -101,6 +102,11 @@ class StyleGAN2(NoiseToImageGAN):
         super().__init__(*args, g_regularizers=g_regularizers, **kwargs)
         self.style_mixing = float(style_mixing)
         self.path_length = path_length
+
+    def train_step(self, data):
+        # The resampling filters as XLA compiles them fast (`resampling.filter_by_shifts`).
+        with resampling.filter_by_shifts(bool(self.jit_compile)):
+            return super().train_step(data)
 
     def checkpoint_objects(self) -> dict[str, Any]:
         objects = super().checkpoint_objects()

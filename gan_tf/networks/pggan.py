@@ -32,6 +32,7 @@ import tensorflow as tf
 from keras import layers
 
 from gan_tf.errors import UsageError
+from gan_tf.networks.resampling import blur
 
 # networks.py G_paper / D_paper defaults.
 FMAP_BASE = 8192
@@ -290,6 +291,7 @@ class ProgressiveDiscriminator(_Growing):
 
     `score(images, level, alpha)` is the network at one stage of training, on images of side
     4 * 2^level; calling the model scores images of side `resolution` (the last stage).
+    `blur`: StyleGAN's form, the [1, 2, 1] filter before each downsampling convolution.
     """
 
     def __init__(
@@ -300,11 +302,13 @@ class ProgressiveDiscriminator(_Growing):
         fmap_decay: float = FMAP_DECAY,
         fmap_max: int = FMAP_MAX,
         group_size: int = MINIBATCH_GROUP,
+        blur: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("name", "pggan_discriminator")
         super().__init__(resolution, channels, fmap_base, fmap_decay, fmap_max, **kwargs)
         self.group_size = group_size
+        self.blur = blur
         self.from_rgb = [
             EqualizedConv2D(self.nf(level + 1), 1, name=f"from_rgb_{self.size_of(level)}")
             for level in range(self.levels)
@@ -345,7 +349,10 @@ class ProgressiveDiscriminator(_Growing):
         x = _leaky(self.from_rgb[level](images))
         for current in range(level, 0, -1):
             conv0, conv1 = self.blocks[current]
-            x = downsample(_leaky(conv1(_leaky(conv0(x)))))
+            x = _leaky(conv0(x))
+            if self.blur:  # StyleGAN's D_basic: [1, 2, 1] before the downsampling conv
+                x = blur(x)
+            x = downsample(_leaky(conv1(x)))
             if current == level and alpha is not None:
                 skip = _leaky(self.from_rgb[level - 1](downsample(images)))
                 x = lerp(skip, x, alpha)
@@ -364,4 +371,4 @@ class ProgressiveDiscriminator(_Growing):
         return (input_shape[0], 1)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "group_size": self.group_size}
+        return {**super().get_config(), "group_size": self.group_size, "blur": self.blur}

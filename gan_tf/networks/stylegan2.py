@@ -40,10 +40,10 @@ import tensorflow as tf
 
 from gan_tf.errors import UsageError
 from gan_tf.networks.pggan import minibatch_stddev
+from gan_tf.networks.resampling import resample_filter, upfirdn2d, upsample_2x
 
 LEAKY_SLOPE = 0.2
 ACTIVATION_GAIN = math.sqrt(2.0)  # bias_act's def_gain for lrelu
-RESAMPLE_TAPS = (1, 3, 3, 1)
 W_AVG_BETA = 0.995
 NOISE_MODES = ("random", "const", "none")
 D_ARCHITECTURES = ("resnet", "orig")
@@ -92,52 +92,6 @@ def lrelu(x: tf.Tensor) -> tf.Tensor:
 def normalize_2nd_moment(x: tf.Tensor, epsilon: float = 1e-8) -> tf.Tensor:
     """x / sqrt(mean(x^2) + eps) over the last axis (the mapping network's input)."""
     return x * tf.math.rsqrt(tf.reduce_mean(tf.square(x), axis=-1, keepdims=True) + epsilon)
-
-
-def resample_filter(taps=RESAMPLE_TAPS) -> np.ndarray:
-    """The 2-D low-pass filter: the outer product of `taps`, normalised to sum 1."""
-    taps = np.asarray(taps, np.float32)
-    kernel = np.outer(taps, taps)
-    return kernel / kernel.sum()
-
-
-def upfirdn2d(
-    x: tf.Tensor,
-    kernel: np.ndarray,
-    up: int = 1,
-    down: int = 1,
-    padding: tuple[int, int] = (0, 0),
-    gain: float = 1.0,
-) -> tf.Tensor:
-    """Upsample by zero insertion, pad, filter with `kernel` (times `gain`), keep every
-    `down`-th pixel: the authors' `upfirdn2d` on NHWC images (padding (before, after), the same
-    for both axes; the kernel is symmetric, so correlation and convolution agree)."""
-    _, height, width, channels = x.shape
-    if up > 1:
-        x = tf.reshape(x, [-1, height, 1, width, 1, channels])
-        x = tf.pad(x, [[0, 0], [0, 0], [0, up - 1], [0, 0], [0, up - 1], [0, 0]])
-        x = tf.reshape(x, [-1, height * up, width * up, channels])
-    before, after = padding
-    x = tf.pad(x, [[0, 0], [before, after], [before, after], [0, 0]])
-    weights = tf.constant(kernel * gain, dtype=x.dtype)[:, :, None, None]
-    x = tf.nn.depthwise_conv2d(
-        x, tf.tile(weights, [1, 1, channels, 1]), strides=[1, 1, 1, 1], padding="VALID"
-    )
-    if down > 1:
-        x = x[:, ::down, ::down, :]
-    return x
-
-
-def upsample_2x(x: tf.Tensor, kernel: np.ndarray) -> tf.Tensor:
-    """2x upsampling with the low-pass filter (upfirdn2d.upsample2d): same size times two."""
-    taps = kernel.shape[0]
-    return upfirdn2d(x, kernel, up=2, padding=((taps + 1) // 2, (taps - 2) // 2), gain=4.0)
-
-
-def downsample_2x(x: tf.Tensor, kernel: np.ndarray) -> tf.Tensor:
-    """2x downsampling with the low-pass filter (upfirdn2d.downsample2d)."""
-    taps = kernel.shape[0]
-    return upfirdn2d(x, kernel, down=2, padding=((taps - 1) // 2, (taps - 2) // 2))
 
 
 def conv2d_resample(
@@ -384,65 +338,32 @@ class MappingNetwork(keras.layers.Layer):
         return x
 
 
-@keras.saving.register_keras_serializable(package="gan_tf")
-class StyleGAN2Generator(keras.Model):
-    """The mapping and synthesis networks (`mapping`, `synthesize`) and the whole generator as
-    a call: inputs z or [z, labels] -> images in [-1, 1]-ish (no final tanh, as the authors').
-
-    The call samples every layer's noise from a seed that is a fingerprint of z, so G is a pure
-    function of its inputs; `truncation_psi` / `truncation_cutoff` (attributes, 1 and None by
-    default) apply the truncation trick in w to the first `cutoff` layers (all when None).
-    """
+class StyleBased(keras.Model):
+    """What the style-based generators share (StyleGAN and StyleGAN2): the mapping network
+    from z (and a label) to w, broadcast to `num_ws` layers, its tracked average, the truncation
+    trick and style mixing. `truncation_psi` / `truncation_cutoff` (attributes, 1 and None by
+    default) truncate a plain call's ws; `noise_mode` sets its noise."""
 
     def __init__(
         self,
         latent_dim: int,
-        resolution: int,
-        channels: int,
+        num_ws: int,
         *,
-        w_dim: int = 512,
-        mapping_layers: int = 8,
-        channel_base: int = 32768,
-        channel_max: int = 512,
-        num_classes: int | None = None,
-        mapping_lr_multiplier: float = 0.01,
+        w_dim: int,
+        mapping_layers: int,
+        num_classes: int | None,
+        mapping_lr_multiplier: float,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
-        check_resolution(resolution)
-        self.latent_dim, self.resolution, self.image_channels = latent_dim, resolution, channels
-        self.w_dim, self.mapping_layers = w_dim, mapping_layers
-        self.channel_base, self.channel_max = channel_base, channel_max
-        self.num_classes, self.mapping_lr_multiplier = num_classes, mapping_lr_multiplier
-        self.num_ws = num_ws(resolution)
+        self.latent_dim, self.num_ws, self.w_dim = latent_dim, num_ws, w_dim
+        self.mapping_layers, self.num_classes = mapping_layers, num_classes
+        self.mapping_lr_multiplier = mapping_lr_multiplier
         self.truncation_psi, self.truncation_cutoff = 1.0, None
         self.noise_mode = "random"
-        self.kernel_2d = resample_filter()
         self.mapping_network = MappingNetwork(
             w_dim, mapping_layers, num_classes, mapping_lr_multiplier, name="mapping"
         )
-        self.resolutions = [2**i for i in range(2, int(math.log2(resolution)) + 1)]
-        self.const = None
-        self.blocks = []
-        for res in self.resolutions:
-            filters = channels_at(res, channel_base, channel_max)
-            convs = [] if res == 4 else [SynthesisLayer(filters, res, up=2, name=f"b{res}_conv0")]
-            convs.append(SynthesisLayer(filters, res, name=f"b{res}_conv1"))
-            self.blocks.append((convs, ToRGB(channels, name=f"b{res}_torgb")))
-        self.build_networks()
-
-    def build_networks(self) -> None:
-        first = channels_at(4, self.channel_base, self.channel_max)
-        self.const = self.add_weight(
-            shape=(1, 4, 4, first), initializer=keras.initializers.RandomNormal(0.0, 1.0),
-            name="const",
-        )  # fmt: skip
-        z = tf.zeros([1, self.latent_dim])
-        labels = tf.zeros([1], tf.int32) if self.num_classes else None
-        self.synthesize(self.mapping(z, labels, broadcast=True), noise_mode="none")
-        self.built = True
-
-    # --- The two networks ------------------------------------------------------------------------
 
     def mapping(self, z, labels=None, track: bool = False, broadcast: bool = True):
         """w for z (and labels): (N, num_ws, w_dim) when `broadcast`, else (N, w_dim); `track`
@@ -465,6 +386,77 @@ class StyleGAN2Generator(keras.Model):
         taken from the source."""
         layer = tf.range(self.num_ws)[None, :, None]
         return tf.where((layer >= begin) & (layer < end), source_ws, destination_ws)
+
+    def plain_ws(self, inputs):
+        """A plain call's ws and the seed of its noise (a fingerprint of z)."""
+        z, labels = inputs if self.num_classes else (inputs, None)
+        ws = self.mapping(z, labels)
+        if self.truncation_psi != 1.0:
+            ws = self.truncate(ws, self.truncation_psi, self.truncation_cutoff)
+        return ws, z_fingerprint(z) if self.noise_mode == "random" else None
+
+    def get_config(self) -> dict:
+        return {
+            "latent_dim": self.latent_dim,
+            "w_dim": self.w_dim,
+            "mapping_layers": self.mapping_layers,
+            "num_classes": self.num_classes,
+            "mapping_lr_multiplier": self.mapping_lr_multiplier,
+            "name": self.name,
+        }
+
+
+@keras.saving.register_keras_serializable(package="gan_tf")
+class StyleGAN2Generator(StyleBased):
+    """The mapping and synthesis networks (`mapping`, `synthesize`) and the whole generator as
+    a call: inputs z or [z, labels] -> images in [-1, 1]-ish (no final tanh, as the authors').
+
+    The call samples every layer's noise from a seed that is a fingerprint of z, so G is a pure
+    function of its inputs (see `StyleBased` for truncation).
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        resolution: int,
+        channels: int,
+        *,
+        w_dim: int = 512,
+        mapping_layers: int = 8,
+        channel_base: int = 32768,
+        channel_max: int = 512,
+        num_classes: int | None = None,
+        mapping_lr_multiplier: float = 0.01,
+        **kwargs,
+    ) -> None:
+        check_resolution(resolution)
+        super().__init__(
+            latent_dim, num_ws(resolution), w_dim=w_dim, mapping_layers=mapping_layers,
+            num_classes=num_classes, mapping_lr_multiplier=mapping_lr_multiplier, **kwargs,
+        )  # fmt: skip
+        self.resolution, self.image_channels = resolution, channels
+        self.channel_base, self.channel_max = channel_base, channel_max
+        self.kernel_2d = resample_filter()
+        self.resolutions = [2**i for i in range(2, int(math.log2(resolution)) + 1)]
+        self.const = None
+        self.blocks = []
+        for res in self.resolutions:
+            filters = channels_at(res, channel_base, channel_max)
+            convs = [] if res == 4 else [SynthesisLayer(filters, res, up=2, name=f"b{res}_conv0")]
+            convs.append(SynthesisLayer(filters, res, name=f"b{res}_conv1"))
+            self.blocks.append((convs, ToRGB(channels, name=f"b{res}_torgb")))
+        self.build_networks()
+
+    def build_networks(self) -> None:
+        first = channels_at(4, self.channel_base, self.channel_max)
+        self.const = self.add_weight(
+            shape=(1, 4, 4, first), initializer=keras.initializers.RandomNormal(0.0, 1.0),
+            name="const",
+        )  # fmt: skip
+        z = tf.zeros([1, self.latent_dim])
+        labels = tf.zeros([1], tf.int32) if self.num_classes else None
+        self.synthesize(self.mapping(z, labels, broadcast=True), noise_mode="none")
+        self.built = True
 
     def synthesize(self, ws, noise_mode: str = "random", noise_seed=None):
         """Images from per-layer ws (N, num_ws, w_dim); block r uses ws 2 log2(r) - 5 and

@@ -24,6 +24,14 @@ KNOWN_REFUSALS = {
     "biggan": ["g_loss"],
     "pggan": ["g_loss", "init", "base_filters", "batch_size", "train_steps", "latent_distribution"],
     "stylegan2": ["g_loss", "init", "base_filters", "latent_distribution", "ema_decay", "d_steps"],
+    "stylegan": [
+        "g_loss",
+        "batch_size",
+        "train_steps",
+        "pl_weight",
+        "d_reg_interval",
+        "conditional",
+    ],
     **{v: ["latent_dim", "g_steps", "architecture", "g_loss", "init"] for v in TRANSLATION},
     "pix2pix_": ["d_steps"],
     "cyclegan_": ["d_steps"],
@@ -61,6 +69,10 @@ def small_settings(variant: str) -> dict:
         settings.update(image_size=16, d_layers=2, num_residual_blocks=1)
     if variant == "pggan":  # its batches and widths have flags of their own
         settings = dict(jit_compile=False, image_size=8, fmap_base=8, fmap_max=4, batch_sizes=[4])
+    if variant == "stylegan":  # its batches and widths have flags of their own
+        settings = dict(
+            jit_compile=False, image_size=8, channel_base=32, channel_max=4, batch_sizes=[4]
+        )
     if variant == "stylegan2":  # its widths have flags of their own
         settings = dict(
             jit_compile=False, image_size=8, channel_base=32, channel_max=4, batch_size=4

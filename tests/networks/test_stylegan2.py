@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from gan_tf.errors import UsageError
+from gan_tf.networks import resampling
 from gan_tf.networks import stylegan2 as sg2
 
 
@@ -88,11 +89,11 @@ def test_convolution_weights_are_standard_normal_scaled_by_he():
 
 
 def test_the_resampling_filter_keeps_constant_images_constant():
-    kernel = sg2.resample_filter()
+    kernel = resampling.resample_filter()
     np.testing.assert_allclose(kernel, np.outer([1, 3, 3, 1], [1, 3, 3, 1]) / 64)
     ones = tf.ones([1, 8, 8, 2])
-    up = sg2.upsample_2x(ones, kernel).numpy()
-    down = sg2.downsample_2x(ones, kernel).numpy()
+    up = resampling.upsample_2x(ones, kernel).numpy()
+    down = resampling.downsample_2x(ones, kernel).numpy()
     assert up.shape == (1, 16, 16, 2) and down.shape == (1, 4, 4, 2)
     np.testing.assert_allclose(up[:, 2:-2, 2:-2], 1.0, rtol=1e-6)  # gain 4 after zero insertion
     np.testing.assert_allclose(down[:, 1:-1, 1:-1], 1.0, rtol=1e-6)
@@ -105,9 +106,9 @@ def test_upsampling_convolution_pads_once_as_the_authors():
     rng = np.random.default_rng(2)
     x = tf.constant(rng.normal(size=(1, 4, 4, 2)), tf.float32)
     weight = tf.constant(rng.normal(size=(3, 3, 2, 3)), tf.float32)
-    kernel = sg2.resample_filter()
+    kernel = resampling.resample_filter()
     got = sg2.conv2d_resample(x, weight, kernel, up=2)
-    two_step = tf.nn.conv2d(sg2.upsample_2x(x, kernel), weight, 1, "SAME")
+    two_step = tf.nn.conv2d(resampling.upsample_2x(x, kernel), weight, 1, "SAME")
     assert got.shape == (1, 8, 8, 3)
     np.testing.assert_allclose(got[:, 1:-1, 1:-1], two_step[:, 1:-1, 1:-1], rtol=1e-4, atol=1e-5)
     assert not np.allclose(got[:, 0], two_step[:, 0])
@@ -224,3 +225,13 @@ def test_parameter_counts_of_config_f_at_1024():
     d = sg2.StyleGAN2Discriminator(1024, 3)
     # Config F (the code's `stylegan2` cfg, channel_base 32768): 30.4M and 29.0M.
     assert (count(g), count(d)) == official_counts(1024) == (30_370_060, 29_012_513)
+
+
+@pytest.mark.parametrize("up,down,padding,gain", [(2, 1, (2, 1), 4.0), (1, 2, (1, 1), 1.0)])
+def test_filtering_by_shifts_is_the_depthwise_filter(up, down, padding, gain):
+    x = tf.random.stateless_normal([2, 8, 8, 3], seed=[9, 9])
+    kernel = resampling.resample_filter()
+    by_convolution = resampling.upfirdn2d(x, kernel, up, down, padding, gain)
+    with resampling.filter_by_shifts(True):
+        by_shifts = resampling.upfirdn2d(x, kernel, up, down, padding, gain)
+    np.testing.assert_allclose(by_shifts, by_convolution, rtol=1e-5, atol=1e-6)

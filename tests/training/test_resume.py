@@ -42,6 +42,21 @@ CONFIGS = {
         "fade_images": 8,
         "total_images": 24,
     },
+    # Stable 4x4, fade-in 8x8, stable 8x8, two steps each, as PGGAN's.
+    "stylegan": {
+        "preset": "small",
+        "image_size": 8,
+        "channel_base": 32,
+        "channel_max": 4,
+        "latent_dim": 4,
+        "w_dim": 4,
+        "mapping_layers": 2,
+        "mbstd_group": 2,
+        "batch_sizes": [4],
+        "stable_images": 8,
+        "fade_images": 8,
+        "total_images": 24,
+    },
     # Both lazy regularisers and style mixing, so the stops fall between their updates.
     "stylegan2": {
         "preset": "small",
