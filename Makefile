@@ -13,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-long test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan results study tensorboard clean
+.PHONY: install install-dev demo test test-long test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan bench-stylegan2 results study tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,12 @@ bench-conditional: $(VENV)/.installed
 # Fashion-MNIST, FID after each resolution (issue 24); writes experiments/pggan_proof.md.
 bench-pggan: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.pggan --manual_dir=$(MANUAL_DIR) \
+		--inception_weights=$(INCEPTION_WEIGHTS)
+
+# StyleGAN2's learning proof: the small preset on Fashion-MNIST 32x32 against DCGAN and
+# WGAN-GP at matched images (issue 25); writes experiments/stylegan2_proof.md.
+bench-stylegan2: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.stylegan2 --manual_dir=$(MANUAL_DIR) \
 		--inception_weights=$(INCEPTION_WEIGHTS)
 
 # Train and evaluate GAN, DCGAN, WGAN, WGAN-GP, LSGAN, CGAN on MNIST and Fashion-MNIST (FID on

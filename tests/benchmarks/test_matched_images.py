@@ -1,9 +1,10 @@
-"""PGGAN's learning proof's plan: measuring points at the ends of the stable phases, commands
+"""The learning proofs at matched images (PGGAN's, StyleGAN2's): measuring points, commands
 every experiment accepts with the same images for each model, the report before any run."""
 
 import pytest
 from absl import flags
 
+from benchmarks import matched_images
 from benchmarks import pggan as proof
 from gan_tf import configs
 from gan_tf.experiments import common
@@ -12,15 +13,16 @@ from gan_tf.experiments import common
 @pytest.fixture
 def proof_flags(monkeypatch, tmp_path):
     values = flags.FlagValues()
-    proof.define_flags(values)
+    matched_images.define_flags(proof.PROOF, values)
     values(["proof", f"--runs_root={tmp_path}", "--manual_dir=archives"])
-    monkeypatch.setattr(proof, "FLAGS", values)
+    monkeypatch.setattr(matched_images, "FLAGS", values)
     return values
 
 
 def test_measuring_points_end_each_stable_phase_of_the_small_preset():
     assert proof.measuring_points() == [
-        (30_016, 4), (90_048, 8), (150_016, 16), (210_048, 32), (300_032, 32)
+        (30_016, "4x4"), (90_048, "8x8"), (150_016, "16x16"), (210_048, "32x32"),
+        (300_032, "32x32"),
     ]  # fmt: skip
 
 
@@ -35,7 +37,8 @@ def parsed(command):
 
 def test_each_model_is_trained_to_the_same_images(proof_flags, tmp_path):
     for model in proof.MODELS:
-        config = parsed(proof.train_command(model, "mnist", 90_048, tmp_path / model.name))
+        command = matched_images.train_command(model, "mnist", 90_048, tmp_path / model.name)
+        config = parsed(command)
         assert config.image_size == 32 and config.manual_dir == "archives"
         if model.variant == "pggan":
             assert config.total_images == 90_048
@@ -45,8 +48,22 @@ def test_each_model_is_trained_to_the_same_images(proof_flags, tmp_path):
 
 
 def test_the_report_lists_points_not_yet_measured(proof_flags, tmp_path):
-    text = proof.render(tmp_path / "out")
+    text = matched_images.render(proof.PROOF, "benchmarks.pggan")
     assert (
         text.count("(not yet)") == 3 * len(proof.MODELS) * 5 * 2
     )  # 3 columns, 5 points, 2 datasets
     assert "--noprogressive" in text and "--total_images=210048" in text
+
+
+def test_stylegan2_proof_matches_images_across_batches(monkeypatch, tmp_path):
+    from benchmarks import stylegan2
+
+    values = flags.FlagValues()
+    matched_images.define_flags(stylegan2.PROOF, values)
+    values(["proof", f"--runs_root={tmp_path}"])
+    monkeypatch.setattr(matched_images, "FLAGS", values)
+    for model in stylegan2.MODELS:
+        config = parsed(matched_images.train_command(model, "fashion_mnist", 200_000, tmp_path))
+        per_step = config.batch_size * getattr(config, "d_steps", 1)
+        assert per_step == model.batch and config.image_size == 32
+        assert config.train_steps * per_step == 200_000 // model.batch * model.batch

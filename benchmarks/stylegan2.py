@@ -1,0 +1,59 @@
+"""Learning proof of StyleGAN2 (issue 25): the `small` preset (the authors' cifar config,
+narrower) on Fashion-MNIST at 32x32 against DCGAN and WGAN-GP, each measured after the same
+numbers of real images shown to D (`benchmarks/matched_images.py`).
+
+    python -m benchmarks.stylegan2 --manual_dir=<folder with the original archives> \\
+        --inception_weights=PATH/fid_inception_v3_2015_12_05.npz     (make bench-stylegan2)
+
+StyleGAN2 is evaluated through its EMA generator (half-life 500k images, ramped up over the
+first 5% of the images shown, as the cifar config).
+"""
+
+from __future__ import annotations
+
+from absl import app
+
+from benchmarks import matched_images
+from benchmarks.matched_images import Model, Proof
+
+POINTS = (100_000, 200_000, 300_000)
+MODELS = (
+    Model(
+        "stylegan2", "stylegan2", ("--preset=small",),
+        "the small preset: the cifar config at widths 128 down to 32, batch 32", batch=32,
+    ),
+    Model(
+        "dcgan", "dcgan", ("--image_size=32",), "DCGAN at 32x32, batch 64, its paper's Adam",
+        batch=64,
+    ),
+    Model(
+        "wgan_gp", "wgan_gp", ("--image_size=32",),
+        "WGAN-GP at 32x32 (DCGAN-like networks), batch 64, 5 critic steps: 320 images a step",
+        batch=320,
+    ),
+)  # fmt: skip
+
+
+def measuring_points() -> list[tuple[int, str]]:
+    return [(images, f"{images // 1000}k") for images in POINTS]
+
+
+PROOF = Proof(
+    title="StyleGAN2's learning proof (issue 25)",
+    models=MODELS,
+    datasets=("fashion_mnist",),
+    points=measuring_points,
+    point_header="point",
+    runs_root="runs/stylegan2",
+    out="experiments/stylegan2_proof",
+)
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    matched_images.run(PROOF, "benchmarks.stylegan2")
+
+
+if __name__ == "__main__":
+    matched_images.define_flags(PROOF)
+    app.run(main)
