@@ -98,6 +98,18 @@ class NoiseToImageConfig(RunConfig):
         lower_bound=1,
     )
 
+    augment: str = setting(
+        "none",
+        "Augment every image D sees, reals and fakes alike (limited data): none or diffaugment "
+        "(Zhao et al. 2020).",
+        choices=("none", "diffaugment"),
+    )
+    diffaugment_policy: list[str] = setting(
+        ["color", "translation", "cutout"],
+        "DiffAugment's policies, applied in order (Zhao et al. 2020, sec. 3: color, "
+        "translation, cutout for CIFAR-10).",
+    )
+
     def resolve(self) -> NoiseToImageConfig:
         from gan_tf.data.registry import get_dataset_spec
 
@@ -171,6 +183,8 @@ NOT_NOISE_TO_IMAGE = {
     "r1_gamma": "its critic is regularised by its own loss",
     "d_reg_interval": "its critic is regularised by its own loss",
     "g_loss": "its losses are its paper's",
+    "augment": "augmenting D's images is a setting of the noise-to-image GANs",
+    "diffaugment_policy": "augmenting D's images is a setting of the noise-to-image GANs",
 }
 
 

@@ -96,7 +96,10 @@ def build_networks(
 
 def field_default(config: RunConfig, name: str):
     """The default of field `name` of the config's class."""
-    return next(f.default for f in dataclasses.fields(config) if f.name == name)
+    field = next(f for f in dataclasses.fields(config) if f.name == name)
+    if field.default is dataclasses.MISSING:
+        return field.default_factory()
+    return field.default
 
 
 def refuse_dcgan_options(config: RunConfig, given: list[str]) -> None:
@@ -159,6 +162,23 @@ def adam(
     return FusedAdam(learning_rate, beta_1=beta_1, beta_2=beta_2, **extra)
 
 
+def augmentation(config: NoiseToImageConfig):
+    """`augmentation(images, seed)` for the config's `--augment`, or None."""
+    if config.augment == "none":
+        if config.diffaugment_policy != field_default(config, "diffaugment_policy"):
+            raise UsageError("--diffaugment_policy needs --augment=diffaugment")
+        return None
+    from gan_tf.augment.diffaugment import POLICIES, diff_augment
+
+    policy = tuple(config.diffaugment_policy)
+    unknown = sorted(set(policy) - set(POLICIES))
+    if unknown or not policy:
+        raise UsageError(
+            f"--diffaugment_policy takes {', '.join(POLICIES)}, got {','.join(policy) or 'none'}"
+        )
+    return lambda images, seed: diff_augment(images, seed, policy)
+
+
 def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[str, Any]:
     """The `NoiseToImageGAN` arguments every noise-to-image variant takes from its config."""
     return {
@@ -169,6 +189,7 @@ def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[s
         "d_regularizers": d_regularizers(config),
         "latent_distribution": config.latent_distribution,
         "ema": generator_ema(config, generator),
+        "augmentation": augmentation(config),
         "name": config.variant,
     }
 

@@ -51,6 +51,8 @@ class NoiseToImageGAN(AdversarialModel):
       g_batch_multiple: a G update draws this many times D's batch of fakes (SNGAN's code: 2,
         128 fakes for G against 64 for D).
       d_regularizers / g_regularizers: terms added to D's / G's loss.
+      augmentation: `augmentation(images, seed)`, applied to every image D sees in training
+        (reals, fakes and a regulariser's inputs alike; `gan_tf.augment`), or None.
       seed, ema, schedule: see `AdversarialModel`.
     """
 
@@ -67,9 +69,11 @@ class NoiseToImageGAN(AdversarialModel):
         g_batch_multiple: int = 1,
         d_regularizers: Sequence[Regularizer] = (),
         g_regularizers: Sequence[Regularizer] = (),
+        augmentation: Callable[[tf.Tensor, tf.Tensor], tf.Tensor] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        self.augmentation = augmentation
         if d_steps < 1 or g_steps < 1:
             raise ValueError(f"d_steps and g_steps must be >= 1, got {d_steps}, {g_steps}")
         if g_batch_multiple < 1:
@@ -163,9 +167,16 @@ class NoiseToImageGAN(AdversarialModel):
         images = network([z, labels] if self.conditional else z, training=training)
         return tf.cast(images, tf.float32)  # real and fake images alike float32
 
+    def augmented(self, images: tf.Tensor, training: bool) -> tf.Tensor:
+        """The images D sees: augmented in training when the model augments, else as given."""
+        if training and self.augmentation is not None:
+            return self.augmentation(images, self.next_seed())
+        return images
+
     def discriminate(
         self, images: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False
     ) -> tf.Tensor:
+        images = self.augmented(images, training)
         scores = self.discriminator(
             [images, labels] if self.conditional else images, training=training
         )

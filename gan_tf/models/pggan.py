@@ -67,6 +67,7 @@ class PGGAN(Growing, NoiseToImageGAN):
         return tf.cast(images, tf.float32)
 
     def discriminate(self, images, labels=None, training=False):
+        images = self.augmented(images, training)
         scores = self.discriminator.score(images, self.phase.level, self.alpha())
         return tf.cast(scores, tf.float32)
 

@@ -19,7 +19,7 @@ from gan_tf import losses
 from gan_tf.configs.growing import Phase
 from gan_tf.configs.stylegan import StyleGANConfig
 from gan_tf.models import replicas
-from gan_tf.models.factory import adam
+from gan_tf.models.factory import adam, augmentation
 from gan_tf.models.growing import Growing, batch_size_at, growing_schedule
 from gan_tf.models.hooks import GeneratorEMA, half_life_decay
 from gan_tf.models.regularizers import R1Penalty
@@ -64,6 +64,7 @@ class StyleGAN(Growing, StyleGAN2):
         return tf.cast(images, tf.float32)
 
     def discriminate(self, images, labels=None, training=False):
+        images = self.augmented(images, training)
         scores = self.discriminator.score(images, self.phase.level, self.alpha())
         return tf.cast(scores, tf.float32)
 
@@ -112,6 +113,7 @@ def build_stylegan(config: StyleGANConfig) -> StyleGAN:
         seed=config.seed,
         d_regularizers=d_regularizers,
         ema=ema,
+        augmentation=augmentation(config),
         style_mixing=config.style_mixing,
         phases=phases,
         learning_rates=[config.learning_rate_at(level) for level in range(phases[-1].level + 1)],

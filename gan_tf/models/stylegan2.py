@@ -27,7 +27,7 @@ import tensorflow as tf
 from gan_tf import losses
 from gan_tf.configs.stylegan2 import StyleGAN2Config
 from gan_tf.models import replicas
-from gan_tf.models.factory import adam
+from gan_tf.models.factory import adam, augmentation
 from gan_tf.models.hooks import GeneratorEMA, half_life_decay
 from gan_tf.models.noise_to_image import NoiseToImageGAN
 from gan_tf.models.regularizers import Logs, R1Penalty, Regularizer, RegularizerInputs
@@ -194,6 +194,7 @@ def build_stylegan2(config: StyleGAN2Config) -> StyleGAN2:
         seed=config.seed,
         d_regularizers=d_regularizers,
         ema=ema,
+        augmentation=augmentation(config),
         style_mixing=config.style_mixing,
         path_length=path_length,
         name=config.variant,

@@ -139,20 +139,18 @@ def test_stylegan2_trains_and_samples_with_truncation_and_style_mixing(tmp_path,
     assert odd.returncode == 2 and "power of two" in odd.stderr
 
 
-def test_stylegan_grows_and_samples_with_its_default_truncation(tmp_path, data_dir):
+def test_stylegan_trains_and_samples_with_its_default_truncation(tmp_path, data_dir):
+    # Its phases, one trace each, are checked in tests/models/test_stylegan.py.
     workdir = tmp_path / "stylegan"
     args = [
         "--dataset=mnist_demo", "--log_every=1", f"--data_dir={data_dir}",
         f"--workdir={workdir}", "--preset=small", "--image_size=8", "--channel_base=32",
         "--channel_max=4", "--latent_dim=4", "--w_dim=4", "--mapping_layers=2",
-        "--batch_sizes=4", "--mbstd_group=2", "--stable_images=8", "--fade_images=8",
-        "--total_images=24",
+        "--batch_sizes=4", "--mbstd_group=2", "--stable_images=8", "--total_images=8",
     ]  # fmt: skip
     run = run_module("gan_tf.experiments.stylegan", *args)
     assert run.returncode == 0, run.stderr[-3000:]
-    scalars = scalar_events(workdir)
-    assert [scalars["schedule/resolution"][s] for s in (2, 3, 5)] == [4, 8, 8]
-    assert sorted(scalars["r1_penalty"]) == [1, 2, 3, 4, 5, 6]
+    assert sorted(scalar_events(workdir)["r1_penalty"]) == [1, 2]
     out = tmp_path / "sample.png"
     sample = run_module("gan_tf.generate", f"--workdir={workdir}", "--num=4", f"--out={out}")
     assert sample.returncode == 0, sample.stderr[-3000:]
