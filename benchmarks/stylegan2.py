@@ -20,7 +20,7 @@ POINTS = (100_000, 200_000, 300_000)
 MODELS = (
     Model(
         "stylegan2", "stylegan2", ("--preset=small",),
-        "the small preset: the cifar config at widths 128 down to 32, batch 32", batch=32,
+        "the small preset: the cifar config at widths 64 down to 16, batch 32", batch=32,
     ),
     Model(
         "dcgan", "dcgan", ("--image_size=32",), "DCGAN at 32x32, batch 64, its paper's Adam",

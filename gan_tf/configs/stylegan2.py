@@ -13,7 +13,8 @@ Presets (`--preset`), from the authors' code (NVlabs/stylegan2-ada-pytorch, trai
   0.0025, gamma 0.01, EMA half-life 500k images with a ramp-up of 0.05, no path-length
   regularisation, no style mixing, the plain ("orig") discriminator;
 - small: the learning proof's CPU setting on 32x32 (experiments/stylegan2.md): the cifar
-  preset with narrower networks.
+  preset with widths 64, 64, 32, 16 at 4x4 to 32x32 (channel_base 512, channel_max 64), z and
+  w of 128, batch 32 (mbstd groups of 4), 300k images.
 
 The rest is common (training_loop.py and loss.py defaults; the paper's appendix B): the
 non-saturating logistic loss, R1 applied every 16 D updates and path-length regularisation
@@ -46,8 +47,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "small": dict(
         mapping_layers=2, batch_size=32, mbstd_group=4, g_learning_rate=0.0025,
         d_learning_rate=0.0025, r1_gamma=0.01, ema_half_life_images=500_000, ema_rampup=0.05,
-        pl_weight=0.0, style_mixing=0.0, d_architecture="orig", channel_base=1024,
-        channel_max=128, latent_dim=128, w_dim=128, train_steps=300_000 // 32,
+        pl_weight=0.0, style_mixing=0.0, d_architecture="orig", channel_base=512,
+        channel_max=64, latent_dim=128, w_dim=128, train_steps=300_000 // 32,
     ),
 }  # fmt: skip
 

@@ -29,6 +29,11 @@ def test_the_default_is_the_authors_code_and_the_paper_preset_appendix_a1():
     paper = configs.get("pggan", dataset="mnist", preset="paper", image_size=1024)
     assert (paper.stable_images, paper.fade_images) == (800_000, 800_000)
     assert [paper.batch_size_at(level) for level in range(9)] == [16] * 6 + [14, 6, 3]
+    small = configs.get("pggan", dataset="mnist", preset="small")
+    # The average's half-life, 15% of a low-resolution phase as the code's (693 of 4,688).
+    half_life = math.log(0.5) / math.log(small.ema_decay)
+    steps = small.phases()[0].steps
+    assert 0.1 < half_life / steps < 0.2 and 0.1 < 693 / (600_000 / 128) < 0.2
 
 
 def test_phases_follow_the_authors_training_schedule():
