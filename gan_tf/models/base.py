@@ -41,6 +41,8 @@ Logs = dict[str, tf.Tensor]
 RNG = "philox"
 # Draw sites numbered per step: seeds are (seed, step * DRAW_SITES + site).
 DRAW_SITES = 1024
+# The checkpoint entry with every network's weights in a flat list (`checkpoint_objects`).
+NETWORK_WEIGHTS = "network_weights"
 
 
 class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
@@ -124,16 +126,26 @@ class AdversarialModel(replicas.BuiltBeforeFit, keras.Model):
     def checkpoint_objects(self) -> dict[str, Any]:
         """What a checkpoint holds: every network by its attribute name, both optimizers (and
         their loss scales under float16), the step, and the EMA generator and the schedule
-        when the model has them."""
+        when the model has them; and every network's weights as a flat list
+        (`NETWORK_WEIGHTS`), because TF's checkpoints do not follow a Keras network's layers
+        held in nested Python lists (the growing and style-based networks'), whose weights
+        would otherwise be saved only where an optimizer holds them, and an EMA network's not
+        at all."""
+        networks = {name: getattr(self, name) for name in self.GENERATORS + self.DISCRIMINATORS}
         objects = {
-            **{name: getattr(self, name) for name in self.GENERATORS + self.DISCRIMINATORS},
+            **networks,
             **updates.optimizer_entries(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer),
             "step": self.step,
         }
         if self.ema is not None:
             objects["generator_ema"] = self.ema.network
+            networks["generator_ema"] = self.ema.network
         if self.schedule is not None:
             objects["schedule"] = self.schedule
+        weights = tf.Module(name=NETWORK_WEIGHTS)
+        for name, network in networks.items():
+            setattr(weights, name, list(network.weights))
+        objects[NETWORK_WEIGHTS] = weights
         return objects
 
     # --- Phases of training ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ import tensorflow as tf
 from absl import logging
 
 from gan_tf.errors import UsageError
+from gan_tf.models.base import NETWORK_WEIGHTS
 from gan_tf.models.updates import LOSS_SCALE_SUFFIX
 
 CHECKPOINT_DIR = "checkpoints"
@@ -61,10 +62,13 @@ def _restorable(manager: tf.train.CheckpointManager, path: str) -> tf.train.Chec
     if objects is None:
         return manager.checkpoint
     saved = {name.split("/", 1)[0] for name, _ in tf.train.list_variables(path)}
-    absent = [k for k in objects if k.endswith(LOSS_SCALE_SUFFIX) and k not in saved]
+    # Loss scales (float16 resumed from float32) and the flat weight lists (checkpoints written
+    # before them, whose networks' weights are all found by their other paths) may be absent.
+    optional = [k for k in objects if k.endswith(LOSS_SCALE_SUFFIX) or k == NETWORK_WEIGHTS]
+    absent = [k for k in optional if k not in saved]
     if not absent:
         return manager.checkpoint
-    logging.info("%s has no loss scale state: %s start afresh", path, ", ".join(absent))
+    logging.info("%s has no %s: restored without", path, ", ".join(absent))
     return tf.train.Checkpoint(**{k: v for k, v in objects.items() if k not in absent})
 
 
