@@ -455,7 +455,14 @@ class StyleGAN2Generator(StyleBased):
         )  # fmt: skip
         z = tf.zeros([1, self.latent_dim])
         labels = tf.zeros([1], tf.int32) if self.num_classes else None
-        self.synthesize(self.mapping(z, labels, broadcast=True), noise_mode="none")
+        self.mapping(z, labels)
+        # The synthesis layers from their shapes (running them at 1024x1024 costs seconds).
+        features, w_shape = first, (None, self.w_dim)
+        for convs, to_rgb in self.blocks:
+            for conv in convs:
+                conv.build([(None, None, None, features), w_shape])
+                features = conv.filters
+            to_rgb.build([(None, None, None, features), w_shape])
         self.built = True
 
     def synthesize(self, ws, noise_mode: str = "random", noise_seed=None):
@@ -574,8 +581,22 @@ class StyleGAN2Discriminator(keras.Model):
             if num_classes
             else None
         )
-        images = tf.zeros([1, resolution, resolution, channels])
-        self([images, tf.zeros([1], tf.int32)] if num_classes else images)
+        # The layers from their shapes (running them at 1024x1024 costs seconds).
+        features = channels
+        self.from_rgb.build((None, None, None, features))
+        features = self.from_rgb.filters
+        for block in self.blocks:
+            for conv in block[:2]:
+                conv.build((None, None, None, features))
+                features = conv.filters
+            if len(block) == 3:
+                block[2].build((None, None, None, block[0].filters))
+        self.epilogue_conv.build((None, 4, 4, features + 1))
+        self.epilogue_dense.build((None, 16 * nf(4)))
+        self.out.build((None, nf(4)))
+        if self.label_mapping is not None:
+            self.label_mapping(None, tf.zeros([1], tf.int32))
+        self.built = True
 
     def call(self, inputs, training=None):
         images, labels = inputs if self.num_classes else (inputs, None)

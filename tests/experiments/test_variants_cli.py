@@ -115,28 +115,16 @@ def test_stylegan2_trains_and_samples_with_truncation_and_style_mixing(tmp_path,
     run = run_module("gan_tf.experiments.stylegan2", *args)
     assert run.returncode == 0, run.stderr[-3000:]
     assert sorted(scalar_events(workdir)["path_length_mean"]) == [1, 2]
-    out = tmp_path / "psi.png"
-    sample = run_module(
-        "gan_tf.generate", f"--workdir={workdir}", "--num=4", "--truncation_psi=0.5",
-        "--truncation_cutoff=4", f"--out={out}",
-    )  # fmt: skip
-    assert sample.returncode == 0, sample.stderr[-3000:]
     figure = tmp_path / "mix.png"
     mix = run_module(
         "gan_tf.generate", f"--workdir={workdir}", "--num=3", "--rows=2", "--style_mix=coarse",
-        f"--out={figure}",
+        "--truncation_psi=0.5", "--truncation_cutoff=4", f"--out={figure}",
     )  # fmt: skip
     assert mix.returncode == 0, mix.stderr[-3000:]
     import tensorflow as tf
 
     grid = tf.io.decode_png(figure.read_bytes())
     assert grid.shape[0] > grid.shape[1] * 0.7  # 3 rows of 4 cells: (rows + 1) x (num + 1)
-    bad = run_module(
-        "gan_tf.generate", f"--workdir={workdir}", "--style_mix=9-12", f"--out={figure}"
-    )
-    assert bad.returncode == 2 and "ws are 0-7" in bad.stderr
-    odd = run_module("gan_tf.experiments.stylegan2", *args[:-1], "--image_size=24")
-    assert odd.returncode == 2 and "power of two" in odd.stderr
 
 
 def test_stylegan_trains_and_samples_with_its_default_truncation(tmp_path, data_dir):

@@ -28,9 +28,11 @@ def test_config_f_and_the_cifar_config_are_the_authors():
     assert (cifar.pl_weight, cifar.style_mixing, cifar.d_architecture) == (0.0, 0.0, "orig")
 
 
-def test_refuses_a_batch_that_does_not_split_into_stddev_groups():
+def test_refuses_bad_batches_and_sizes():
     with pytest.raises(UsageError, match="minibatch-stddev"):
         configs.get("stylegan2", dataset="mnist", batch_size=6, mbstd_group=4)
+    with pytest.raises(UsageError, match="power of two"):
+        configs.get("stylegan2", dataset="mnist", image_size=24)
 
 
 def tiny_config(**overrides):
