@@ -44,6 +44,9 @@ class NoiseToImageConfig(RunConfig):
     )
     ARCHITECTURES: ClassVar[tuple[str, ...]] = ARCHITECTURES
     CONDITIONAL: ClassVar[bool] = False  # whether G and D take class labels
+    # Smaller images padded with black up to image_size rather than enlarged (the style-based
+    # GANs' 32x32 MNIST, as the authors' dataset_tool.py makes it).
+    PAD_SMALLER_IMAGES: ClassVar[bool] = False
 
     architecture: str = setting(
         "dcgan",
@@ -167,6 +170,7 @@ class NoiseToImageConfig(RunConfig):
             manual_dir=self.manual_dir,
             seed=self.seed,
             start_batch=start_step,
+            pad=self.PAD_SMALLER_IMAGES,
         )
 
 

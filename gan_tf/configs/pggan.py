@@ -30,7 +30,6 @@ phase runs until then).
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, ClassVar
 
 from gan_tf.configs.base import setting
@@ -157,13 +156,10 @@ class PGGANConfig(GrowingSettings, NoiseToImageConfig, AdamSettings):
         return resolved.with_schedule()
 
     def resolved_image_size(self, spec) -> int:
-        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.data.pipelines import padded_image_size
         from gan_tf.networks.pggan import check_resolution
 
-        default = spec.native_size
-        if default and default & (default - 1):  # MNIST's 28: padded to 32
-            default = 2 ** math.ceil(math.log2(default))
-        size = resolve_image_size(spec, self.image_size or default, model_name="pggan")
+        size = padded_image_size(spec, self.image_size, model_name=self.VARIANT)
         check_resolution(size)
         return size
 

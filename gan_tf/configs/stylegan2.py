@@ -26,7 +26,6 @@ z ~ N(0, I) of 512, w of 512, Adam epsilon 1e-8.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, ClassVar
 
 from gan_tf.configs.base import setting
@@ -68,6 +67,7 @@ class StyleGAN2Config(NoiseToImageConfig, AdamSettings):
         "conditional",
     )
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = PRESETS
+    PAD_SMALLER_IMAGES: ClassVar[bool] = True
     REFUSED: ClassVar[dict[str, str]] = {
         "g_loss": "StyleGAN2's loss is the non-saturating logistic loss (appendix B)",
         "init": "every weight is N(0, 1), scaled at run time (equalized learning rate)",
@@ -225,33 +225,12 @@ class StyleGAN2Config(NoiseToImageConfig, AdamSettings):
         return "--conditional" if self.conditional else None
 
     def resolved_image_size(self, spec) -> int:
-        from gan_tf.data.pipelines import resolve_image_size
+        from gan_tf.data.pipelines import padded_image_size
         from gan_tf.networks.stylegan2 import check_resolution
 
-        default = spec.native_size
-        if default and default & (default - 1):  # MNIST's 28: padded to 32
-            default = 2 ** math.ceil(math.log2(default))
-        size = resolve_image_size(spec, self.image_size or default, model_name="stylegan2")
+        size = padded_image_size(spec, self.image_size, model_name=self.VARIANT)
         check_resolution(size)
         return size
-
-    def training_pipeline(self, start_step: int = 0):
-        """Batches of `batch_size` images (and labels), smaller images padded (not resized)
-        up to `image_size`, as the authors' dataset_tool.py does for MNIST."""
-        from gan_tf.data.pipelines import image_pipeline
-
-        return image_pipeline(
-            self.dataset,
-            batch_size=self.batch_size,
-            image_size=self.image_size,
-            split=self.split,
-            with_labels=self.num_classes is not None,
-            data_dir=self.data_dir,
-            manual_dir=self.manual_dir,
-            seed=self.seed,
-            start_batch=start_step,
-            pad=True,
-        )
 
 
 CONFIG = StyleGAN2Config

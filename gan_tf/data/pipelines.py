@@ -8,6 +8,7 @@ never waits on the training step.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import tensorflow as tf
@@ -18,6 +19,16 @@ from gan_tf.data.registry import DatasetSpec, get_dataset_spec
 from gan_tf.errors import UsageError
 
 AUTOTUNE = tf.data.AUTOTUNE
+
+
+def padded_image_size(spec: DatasetSpec, image_size: int | None, model_name: str) -> int:
+    """`image_size`, by default the dataset's side rounded up to a power of two (MNIST's 28:
+    32, to be padded, as the growing and style-based GANs' authors' dataset_tool.py does);
+    see `resolve_image_size`."""
+    default = spec.native_size
+    if default and default & (default - 1):
+        default = 2 ** math.ceil(math.log2(default))
+    return resolve_image_size(spec, image_size or default, model_name=model_name)
 
 
 def resolve_image_size(

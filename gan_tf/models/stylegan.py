@@ -23,7 +23,7 @@ from gan_tf.models.factory import adam, augmentation
 from gan_tf.models.growing import Growing, batch_size_at, growing_schedule
 from gan_tf.models.hooks import GeneratorEMA, half_life_decay
 from gan_tf.models.regularizers import R1Penalty
-from gan_tf.models.stylegan2 import StyleGAN2
+from gan_tf.models.stylegan2 import StyleGAN2, generator_arguments
 from gan_tf.networks import pggan as pggan_networks
 from gan_tf.networks import stylegan as stylegan_networks
 
@@ -72,17 +72,7 @@ class StyleGAN(Growing, StyleGAN2):
 def build_stylegan(config: StyleGANConfig) -> StyleGAN:
     """StyleGAN from its config (any preset): the growing networks, the logistic loss with R1,
     style mixing, the EMA by half-life, Adam at the first resolution's rate."""
-    generator = stylegan_networks.StyleGANGenerator(
-        config.latent_dim,
-        config.image_size,
-        config.channels,
-        w_dim=config.w_dim,
-        mapping_layers=config.mapping_layers,
-        channel_base=config.channel_base,
-        channel_max=config.channel_max,
-        mapping_lr_multiplier=config.mapping_lr_multiplier,
-        name="generator",
-    )
+    generator = stylegan_networks.StyleGANGenerator(**generator_arguments(config))
     # PGGAN's widths nf(stage) = fmap_base / 2^stage are channel_base / 2^(stage + 1).
     discriminator = pggan_networks.ProgressiveDiscriminator(
         config.image_size,

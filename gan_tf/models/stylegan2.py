@@ -142,22 +142,28 @@ class StyleGAN2(NoiseToImageGAN):
         return self.synthesize(self.training_ws(z, labels))
 
 
+def generator_arguments(config: StyleGAN2Config) -> dict[str, Any]:
+    """The style-based generators' arguments from a StyleGAN or StyleGAN2 config."""
+    return dict(
+        latent_dim=config.latent_dim,
+        resolution=config.image_size,
+        channels=config.channels,
+        w_dim=config.w_dim,
+        mapping_layers=config.mapping_layers,
+        channel_base=config.channel_base,
+        channel_max=config.channel_max,
+        mapping_lr_multiplier=config.mapping_lr_multiplier,
+        name="generator",
+    )
+
+
 def build_stylegan2(config: StyleGAN2Config) -> StyleGAN2:
     """StyleGAN2 from its config (any preset): the networks, the logistic loss, lazy R1 and
     path-length penalty, style mixing, the EMA by half-life, Adam adjusted for both lazy
     intervals (as the authors' training loop does whether or not a penalty's weight is 0)."""
     classes = config.num_classes
     generator = stylegan2_networks.StyleGAN2Generator(
-        config.latent_dim,
-        config.image_size,
-        config.channels,
-        w_dim=config.w_dim,
-        mapping_layers=config.mapping_layers,
-        channel_base=config.channel_base,
-        channel_max=config.channel_max,
-        num_classes=classes,
-        mapping_lr_multiplier=config.mapping_lr_multiplier,
-        name="generator",
+        **generator_arguments(config), num_classes=classes
     )
     discriminator = stylegan2_networks.StyleGAN2Discriminator(
         config.image_size,
