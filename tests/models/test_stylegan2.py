@@ -110,9 +110,10 @@ def test_both_optimizers_are_adjusted_for_their_lazy_intervals():
 
 @pytest.mark.parametrize("jit_compile", [False, True], ids=["noxla", "xla"])
 def test_a_step_with_both_lazy_regularisers_traces_once(jit_compile):
+    # DiffAugment too, so one XLA compilation also shows that augmenting compiles.
     config = tiny_config(
         jit_compile=jit_compile, pl_weight=2.0, style_mixing=0.9, r1_gamma=1.0,
-        d_reg_interval=2, g_reg_interval=2,
+        d_reg_interval=2, g_reg_interval=2, augment="diffaugment",
     )  # fmt: skip
     model = build_stylegan2(config)
     traces = count_traces(model)
