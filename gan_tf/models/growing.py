@@ -107,6 +107,10 @@ class Growing:
         """The fade-in's alpha at this step, None in a stable phase."""
         return self.schedule("alpha") if self.phase.fading else None
 
+    def d_scores(self, images, labels, training):
+        """D at the phase's level, the newest block faded in by alpha."""
+        return self.discriminator.score(images, self.phase.level, self.alpha())
+
     def train_step(self, real_images):
         alpha = self.alpha()
         # The stage a plain call of G shows (grids, the EMA network, evaluation).

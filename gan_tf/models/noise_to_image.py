@@ -176,11 +176,14 @@ class NoiseToImageGAN(AdversarialModel):
     def discriminate(
         self, images: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False
     ) -> tf.Tensor:
-        images = self.augmented(images, training)
-        scores = self.discriminator(
+        scores = self.d_scores(self.augmented(images, training), labels, training)
+        return tf.cast(scores, tf.float32)  # losses in float32 under mixed precision
+
+    def d_scores(self, images: tf.Tensor, labels: tf.Tensor | None, training: bool) -> tf.Tensor:
+        """D's raw scores of the images it sees (a growing model's: at the phase's level)."""
+        return self.discriminator(
             [images, labels] if self.conditional else images, training=training
         )
-        return tf.cast(scores, tf.float32)  # losses in float32 under mixed precision
 
     def standing_statistics(
         self, batches: int, batch_size: int = 256, seed: int = 1, ema: bool = False

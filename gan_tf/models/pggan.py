@@ -66,11 +66,6 @@ class PGGAN(Growing, NoiseToImageGAN):
         images = self.generator.grow(z, self.phase.level, self.alpha())
         return tf.cast(images, tf.float32)
 
-    def discriminate(self, images, labels=None, training=False):
-        images = self.augmented(images, training)
-        scores = self.discriminator.score(images, self.phase.level, self.alpha())
-        return tf.cast(scores, tf.float32)
-
     # --- The step --------------------------------------------------------------------------------
 
     def discriminator_loss(self, real_scores, fake_scores):

@@ -63,11 +63,6 @@ class StyleGAN(Growing, StyleGAN2):
         images = self.generator.grow(ws, self.phase.level, self.alpha(), "random", self.next_seed())
         return tf.cast(images, tf.float32)
 
-    def discriminate(self, images, labels=None, training=False):
-        images = self.augmented(images, training)
-        scores = self.discriminator.score(images, self.phase.level, self.alpha())
-        return tf.cast(scores, tf.float32)
-
 
 def build_stylegan(config: StyleGANConfig) -> StyleGAN:
     """StyleGAN from its config (any preset): the growing networks, the logistic loss with R1,

@@ -33,8 +33,6 @@ from gan_tf.networks.stylegan2 import (
     EqualizedDense,
     StyleBased,
     channels_at,
-    check_resolution,
-    num_ws,
 )
 
 CHANNEL_BASE = 16384  # networks_stylegan.py fmap_base 8192 at stage log2(res) - 1
@@ -92,27 +90,12 @@ class StyleGANGenerator(StyleBased):
     `alpha` (set by the training step, checkpointed), upsampled to `resolution`, as PGGAN's.
     """
 
-    def __init__(
-        self,
-        latent_dim: int,
-        resolution: int,
-        channels: int,
-        *,
-        w_dim: int = 512,
-        mapping_layers: int = 8,
-        channel_base: int = CHANNEL_BASE,
-        channel_max: int = 512,
-        num_classes: int | None = None,
-        mapping_lr_multiplier: float = 0.01,
-        **kwargs,
-    ) -> None:
-        check_resolution(resolution)
-        super().__init__(
-            latent_dim, num_ws(resolution), w_dim=w_dim, mapping_layers=mapping_layers,
-            num_classes=num_classes, mapping_lr_multiplier=mapping_lr_multiplier, **kwargs,
-        )  # fmt: skip
-        self.resolution, self.image_channels = resolution, channels
-        self.channel_base, self.channel_max = channel_base, channel_max
+    CHANNEL_BASE = CHANNEL_BASE
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        resolution, channels = self.resolution, self.image_channels
+        channel_base, channel_max = self.channel_base, self.channel_max
         self.levels = int(math.log2(resolution)) - 1
         self.blocks, self.to_rgb = [], []
         for level in range(self.levels):
@@ -131,8 +114,8 @@ class StyleGANGenerator(StyleBased):
             shape=(), dtype="int32", initializer="zeros", trainable=False, name="level"
         )
         self.alpha = self.add_weight(shape=(), initializer="ones", trainable=False, name="alpha")
-        z = tf.zeros([1, latent_dim])
-        labels = tf.zeros([1], tf.int32) if num_classes else None
+        z = tf.zeros([1, self.latent_dim])
+        labels = tf.zeros([1], tf.int32) if self.num_classes else None
         self.grow(self.mapping(z, labels), self.levels - 1, tf.constant(0.5), "none")
         for level, to_rgb in enumerate(self.to_rgb):  # the lower ones serve only in training
             if not to_rgb.built:
@@ -185,12 +168,3 @@ class StyleGANGenerator(StyleBased):
     def call(self, inputs, training=None):
         ws, seed = self.plain_ws(inputs)
         return self.synthesize(ws, self.noise_mode, seed)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "resolution": self.resolution,
-            "channels": self.image_channels,
-            "channel_base": self.channel_base,
-            "channel_max": self.channel_max,
-        }

@@ -344,21 +344,30 @@ class StyleBased(keras.Model):
     trick and style mixing. `truncation_psi` / `truncation_cutoff` (attributes, 1 and None by
     default) truncate a plain call's ws; `noise_mode` sets its noise."""
 
+    CHANNEL_BASE: int = 32768  # a subclass's default channel_base
+
     def __init__(
         self,
         latent_dim: int,
-        num_ws: int,
+        resolution: int,
+        channels: int,
         *,
-        w_dim: int,
-        mapping_layers: int,
-        num_classes: int | None,
-        mapping_lr_multiplier: float,
+        w_dim: int = 512,
+        mapping_layers: int = 8,
+        channel_base: int | None = None,
+        channel_max: int = 512,
+        num_classes: int | None = None,
+        mapping_lr_multiplier: float = 0.01,
         **kwargs,
     ) -> None:
+        check_resolution(resolution)
         super().__init__(**kwargs)
-        self.latent_dim, self.num_ws, self.w_dim = latent_dim, num_ws, w_dim
+        self.latent_dim, self.resolution, self.image_channels = latent_dim, resolution, channels
+        self.num_ws, self.w_dim = num_ws(resolution), w_dim
         self.mapping_layers, self.num_classes = mapping_layers, num_classes
         self.mapping_lr_multiplier = mapping_lr_multiplier
+        self.channel_base = channel_base or self.CHANNEL_BASE
+        self.channel_max = channel_max
         self.truncation_psi, self.truncation_cutoff = 1.0, None
         self.noise_mode = "random"
         self.mapping_network = MappingNetwork(
@@ -398,8 +407,12 @@ class StyleBased(keras.Model):
     def get_config(self) -> dict:
         return {
             "latent_dim": self.latent_dim,
+            "resolution": self.resolution,
+            "channels": self.image_channels,
             "w_dim": self.w_dim,
             "mapping_layers": self.mapping_layers,
+            "channel_base": self.channel_base,
+            "channel_max": self.channel_max,
             "num_classes": self.num_classes,
             "mapping_lr_multiplier": self.mapping_lr_multiplier,
             "name": self.name,
@@ -415,27 +428,10 @@ class StyleGAN2Generator(StyleBased):
     function of its inputs (see `StyleBased` for truncation).
     """
 
-    def __init__(
-        self,
-        latent_dim: int,
-        resolution: int,
-        channels: int,
-        *,
-        w_dim: int = 512,
-        mapping_layers: int = 8,
-        channel_base: int = 32768,
-        channel_max: int = 512,
-        num_classes: int | None = None,
-        mapping_lr_multiplier: float = 0.01,
-        **kwargs,
-    ) -> None:
-        check_resolution(resolution)
-        super().__init__(
-            latent_dim, num_ws(resolution), w_dim=w_dim, mapping_layers=mapping_layers,
-            num_classes=num_classes, mapping_lr_multiplier=mapping_lr_multiplier, **kwargs,
-        )  # fmt: skip
-        self.resolution, self.image_channels = resolution, channels
-        self.channel_base, self.channel_max = channel_base, channel_max
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        resolution, channels = self.resolution, self.image_channels
+        channel_base, channel_max = self.channel_base, self.channel_max
         self.kernel_2d = resample_filter()
         self.resolutions = [2**i for i in range(2, int(math.log2(resolution)) + 1)]
         self.const = None
@@ -497,20 +493,6 @@ class StyleGAN2Generator(StyleBased):
         if self.noise_mode == "random":
             seed = z_fingerprint(z)
         return self.synthesize(ws, self.noise_mode, seed)
-
-    def get_config(self) -> dict:
-        return {
-            "latent_dim": self.latent_dim,
-            "resolution": self.resolution,
-            "channels": self.image_channels,
-            "w_dim": self.w_dim,
-            "mapping_layers": self.mapping_layers,
-            "channel_base": self.channel_base,
-            "channel_max": self.channel_max,
-            "num_classes": self.num_classes,
-            "mapping_lr_multiplier": self.mapping_lr_multiplier,
-            "name": self.name,
-        }
 
 
 def z_fingerprint(z: tf.Tensor) -> tf.Tensor:
