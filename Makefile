@@ -13,7 +13,7 @@ DEMO_DIR ?= runs/demo
 MANUAL_DIR ?= ../shared/data
 INCEPTION_WEIGHTS ?= ../shared/fid_inception/fid_inception_v3_2015_12_05.npz
 
-.PHONY: install install-dev demo test test-long test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan bench-stylegan2 results study tensorboard clean
+.PHONY: install install-dev demo test test-long test-resume lint format bench bench-quick bench-toy bench-translation bench-conditional bench-pggan bench-stylegan2 bench-limited-data results study tensorboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,15 @@ demo: $(VENV)/.installed
 
 # On every core (pytest-xdist); `pytest tests/...` runs a part of it in one process.
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -n auto -m "not long"
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not long"
 
-# The tests left out of `make test` for time (marked long): about 4 minutes on one core.
+# The tests left out of `make test` for time (marked long: the notebooks but the first, the
+# XLA variants of tests the suite runs without it, the other variants of end-to-end command-line
+# tests): about 25 minutes on one core.
 test-long: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n auto -m long
 
-# Resume exactness for every variant of the check with XLA on too (the suite: dcgan's only).
+# Resume exactness for every variant of the check with XLA on too (the suite: cgan's only).
 test-resume: $(VENV)/.installed-dev
 	GAN_TF_RESUME_ALL=1 $(BIN)/python -m pytest -n auto tests/training/test_resume.py
 
@@ -90,6 +92,12 @@ bench-pggan: $(VENV)/.installed
 # WGAN-GP at matched images (issue 25); writes experiments/stylegan2_proof.md.
 bench-stylegan2: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.stylegan2 --manual_dir=$(MANUAL_DIR) \
+		--inception_weights=$(INCEPTION_WEIGHTS)
+
+# Limited data: DCGAN on 2,000 and 500 Fashion-MNIST images with --augment=none, ada and
+# diffaugment at matched images (experiments/limited_data.md); resumes.
+bench-limited-data: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.limited_data --manual_dir=$(MANUAL_DIR) \
 		--inception_weights=$(INCEPTION_WEIGHTS)
 
 # Train and evaluate GAN, DCGAN, WGAN, WGAN-GP, LSGAN, CGAN on MNIST and Fashion-MNIST (FID on

@@ -186,9 +186,26 @@ def render(proof: Proof, module: str) -> str:
     return "\n".join(lines)
 
 
+def collect(proof: Proof) -> dict[str, dict[str, dict[str, dict]]]:
+    """{dataset: {model: {images: result}}} of every point measured so far: the report's data,
+    written beside it as <out>.json for notebooks and plots."""
+    return {
+        dataset: {
+            model.name: read_results(pathlib.Path(FLAGS.runs_root) / dataset / model.name)
+            for model in proof.models
+        }
+        for dataset in proof.datasets
+    }
+
+
+def write_report(proof: Proof, module: str, out: pathlib.Path) -> None:
+    out.with_suffix(".md").write_text(render(proof, module))
+    out.with_suffix(".json").write_text(json.dumps(collect(proof), indent=1) + "\n")
+
+
 def run(proof: Proof, module: str) -> None:
     """Measures every point not yet measured (points in order, models in turn), rewriting the
-    report after each."""
+    report (and its data, <out>.json) after each."""
     logging.set_verbosity(logging.INFO)
     out = pathlib.Path(FLAGS.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -203,5 +220,5 @@ def run(proof: Proof, module: str) -> None:
                 for model in proof.models:
                     if model.name in FLAGS.models:
                         measure(model, dataset, images, out)
-                        out.with_suffix(".md").write_text(render(proof, module))
-    out.with_suffix(".md").write_text(render(proof, module))
+                        write_report(proof, module, out)
+    write_report(proof, module, out)

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
+from gan_tf.augment.base import Augmentation
+
 POLICIES = ("color", "translation", "cutout")
 DEFAULT_POLICY = ("color", "translation", "cutout")  # the paper's choice for CIFAR-10
 
@@ -85,3 +87,16 @@ def diff_augment(x: tf.Tensor, seed, policy: Sequence[str] = DEFAULT_POLICY) -> 
     for index, name in enumerate(policy):
         x = FUNCTIONS[name](x, _fold(seed, 100 + index))
     return x
+
+
+class DiffAugment(Augmentation):
+    """`diff_augment` with a fixed policy, as the models call it."""
+
+    def __init__(self, policy: Sequence[str] = DEFAULT_POLICY) -> None:
+        unknown = sorted(set(policy) - set(POLICIES))
+        if unknown or not policy:
+            raise ValueError(f"DiffAugment's policies are {', '.join(POLICIES)}, got {policy}")
+        self.policy = tuple(policy)
+
+    def __call__(self, images: tf.Tensor, seed) -> tf.Tensor:
+        return diff_augment(images, seed, self.policy)

@@ -101,16 +101,38 @@ class NoiseToImageConfig(RunConfig):
         lower_bound=1,
     )
 
+    train_images: int = setting(
+        0,
+        "Train on the first N images of the training split only (0: all of them), as the "
+        "limited-data experiments do (Karras et al. 2020b, sec. 4).",
+        lower_bound=0,
+        group="data",
+    )
     augment: str = setting(
         "none",
-        "Augment every image D sees, reals and fakes alike (limited data): none or diffaugment "
-        "(Zhao et al. 2020).",
-        choices=("none", "diffaugment"),
+        "Augment every image D sees, reals and fakes alike (limited data): none, ada (adaptive "
+        "discriminator augmentation, Karras et al. 2020b) or diffaugment (Zhao et al. 2020).",
+        choices=("none", "ada", "diffaugment"),
     )
     diffaugment_policy: list[str] = setting(
         ["color", "translation", "cutout"],
         "DiffAugment's policies, applied in order (Zhao et al. 2020, sec. 3: color, "
         "translation, cutout for CIFAR-10).",
+    )
+    ada_target: float = setting(
+        0.6,
+        "ADA's target for r_t = E[sign(D(real))], which raises p above it and lowers it below "
+        "(Karras et al. 2020b, sec. 3: 0.6).",
+        lower_bound=-1.0,
+        upper_bound=1.0,
+    )
+    ada_interval: int = setting(
+        4, "ADA adjusts p every N steps (the authors' ada_interval: 4).", lower_bound=1
+    )
+    ada_images: int = setting(
+        500_000,
+        "ADA's speed: p can go from 0 to 1 in this many real images (sec. 3: 500k).",
+        lower_bound=1,
     )
 
     def resolve(self) -> NoiseToImageConfig:
@@ -165,6 +187,7 @@ class NoiseToImageConfig(RunConfig):
             batch_size=self.batch_size * self.d_steps,
             image_size=self.image_size,
             split=self.split,
+            train_images=self.train_images,
             with_labels=self.num_classes is not None,
             data_dir=self.data_dir,
             manual_dir=self.manual_dir,
@@ -189,6 +212,10 @@ NOT_NOISE_TO_IMAGE = {
     "g_loss": "its losses are its paper's",
     "augment": "augmenting D's images is a setting of the noise-to-image GANs",
     "diffaugment_policy": "augmenting D's images is a setting of the noise-to-image GANs",
+    "ada_target": "augmenting D's images is a setting of the noise-to-image GANs",
+    "ada_interval": "augmenting D's images is a setting of the noise-to-image GANs",
+    "ada_images": "augmenting D's images is a setting of the noise-to-image GANs",
+    "train_images": "limiting the training images is a setting of the noise-to-image GANs",
 }
 
 

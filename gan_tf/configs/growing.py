@@ -162,6 +162,7 @@ class GrowingSettings:
             batch_size=phase.batch_size,
             image_size=self.image_size,
             split=self.split,
+            train_images=self.train_images,
             with_labels=False,
             data_dir=self.data_dir,
             manual_dir=self.manual_dir,

@@ -233,8 +233,10 @@ def as_dataset(
     shuffle_files: bool,
     seed: int = 0,
     decoders: dict | None = None,
+    first: int = 0,
 ) -> tf.data.Dataset:
-    """The split's examples as dicts; raises UsageError for an unknown split.
+    """The split's examples as dicts, only its `first` ones when positive (the same ones
+    whatever the seed); raises UsageError for an unknown split or more examples than it has.
 
     The file order is shuffled with `seed` (TFDS would draw a new order in every process), so
     a run's stream of examples is a function of its seed and can be resumed exactly."""
@@ -243,11 +245,20 @@ def as_dataset(
         raise UsageError(
             f"dataset {builder.name!r} has no split {split!r}: it has {', '.join(splits)}"
         )
+    if first and splits and first > splits[split].num_examples:
+        raise UsageError(
+            f"--train_images={first} is more than the {splits[split].num_examples} images of "
+            f"{builder.name!r} {split!r}"
+        )
     if isinstance(builder, tfds.folder_dataset.ImageFolder):
         # ImageFolder shuffles its files without a seed; its fixed order is already a
         # pseudo-random one (TFDS shuffles the sorted paths with the split's name as seed).
-        shuffle_files = False
+        ds = builder.as_dataset(split=split, shuffle_files=False, decoders=decoders)
+        return ds.take(first) if first else ds
     read_config = tfds.ReadConfig(shuffle_seed=seed) if shuffle_files else None
     return builder.as_dataset(
-        split=split, shuffle_files=shuffle_files, read_config=read_config, decoders=decoders
+        split=f"{split}[:{first}]" if first else split,
+        shuffle_files=shuffle_files,
+        read_config=read_config,
+        decoders=decoders,
     )

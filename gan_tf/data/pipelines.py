@@ -92,16 +92,19 @@ def preprocess_image(
 
 
 def read_examples(
-    builder, split: str, *, shuffle: bool, seed: int, encoded: bool
+    builder, split: str, *, shuffle: bool, seed: int, encoded: bool, first: int = 0
 ) -> tuple[tf.data.Dataset, Callable[[tf.Tensor], tf.Tensor]]:
-    """(examples, decode): the split's examples, their images still encoded when `encoded`
-    (TFDS SkipDecoding), and the function that decodes one image (the identity otherwise).
+    """(examples, decode): the split's examples (only its `first` ones when positive), their
+    images still encoded when `encoded` (TFDS SkipDecoding), and the function that decodes one
+    image (the identity otherwise).
 
     Images that are not cached are decoded after the shuffle and the resume skip
     (`training_stream`): the shuffle buffer then holds compressed bytes, and resuming a run
     reads the skipped examples without decoding them."""
     decoders = {"image": tfds.decode.SkipDecoding()} if encoded else None
-    ds = as_dataset(builder, split, shuffle_files=shuffle, seed=seed, decoders=decoders)
+    ds = as_dataset(
+        builder, split, shuffle_files=shuffle, seed=seed, decoders=decoders, first=first
+    )
     if not encoded:
         return ds, lambda image: image
     return ds, builder.info.features["image"].decode_example
@@ -177,6 +180,7 @@ def image_pipeline(
     batch_size: int,
     image_size: int | None = None,
     split: str | None = None,
+    train_images: int = 0,
     with_labels: bool = False,
     data_dir: str | None = None,
     manual_dir: str | None = None,
@@ -196,6 +200,8 @@ def image_pipeline(
       batch_size: images per batch; every batch has exactly this many when drop_remainder.
       image_size: side of the square images produced; default the dataset's own.
       split: TFDS split; default the dataset's training split.
+      train_images: when positive, only the split's first `train_images` examples (TFDS's
+        slicing, the same examples whatever the seed); UsageError beyond the split's size.
       with_labels: yield (images, labels) instead of images.
       data_dir / manual_dir: where TFDS keeps prepared data / the original archives.
       seed: shuffling seed, so that runs are repeatable.
@@ -217,7 +223,12 @@ def image_pipeline(
     builder = load_builder(spec, data_dir=data_dir, manual_dir=manual_dir)
     cache = spec.cacheable and repeat
     examples, decode = read_examples(
-        builder, split or spec.train_split, shuffle=shuffle, seed=seed, encoded=not cache
+        builder,
+        split or spec.train_split,
+        shuffle=shuffle,
+        seed=seed,
+        encoded=not cache,
+        first=train_images,
     )
 
     def prepare(example):

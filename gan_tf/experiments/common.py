@@ -148,9 +148,10 @@ def config_from_flags(
         for name in config_cls.PRESETS[values["preset"]]:
             if not flag_values[name].present:
                 values[name] = getattr(preset, name)
-    from gan_tf.models.precision import canonical_precision
-
-    values["mixed_precision"] = canonical_precision(values["mixed_precision"])  # none: float32
+    # The flag's choices are checked when parsed; none is float32 (models.precision, not
+    # imported here: it loads TensorFlow, and a bad setting should fail before that).
+    if values["mixed_precision"] in (None, "none"):
+        values["mixed_precision"] = "float32"
     return config_cls(**values).resolve()
 
 
@@ -273,8 +274,10 @@ def main(config_cls: type[RunConfig]) -> None:
         logging.set_verbosity(logging.INFO)
         interrupt_on_signals()
         try:
-            strategy = make_strategy(config_cls)
+            # The settings first (a bad one fails in a second, before TensorFlow loads); then
+            # the strategy, before anything starts TensorFlow's runtime.
             config = config_from_flags(config_cls)
+            strategy = make_strategy(config_cls)
             prepare_data(config)
             from gan_tf import api  # TensorFlow loads here, after the flags are checked
 

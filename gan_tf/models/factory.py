@@ -163,12 +163,22 @@ def adam(
 
 
 def augmentation(config: NoiseToImageConfig):
-    """`augmentation(images, seed)` for the config's `--augment`, or None."""
+    """The `gan_tf.augment.base.Augmentation` of the config's `--augment`, or None; a
+    UsageError for a setting of another augmentation than the chosen one."""
+    owners = {"diffaugment_policy": "diffaugment", "ada_target": "ada", "ada_interval": "ada",
+              "ada_images": "ada"}  # fmt: skip
+    for name, owner in owners.items():
+        if config.augment != owner and getattr(config, name) != field_default(config, name):
+            raise UsageError(f"--{name} needs --augment={owner}")
     if config.augment == "none":
-        if config.diffaugment_policy != field_default(config, "diffaugment_policy"):
-            raise UsageError("--diffaugment_policy needs --augment=diffaugment")
         return None
-    from gan_tf.augment.diffaugment import POLICIES, diff_augment
+    if config.augment == "ada":
+        from gan_tf.augment.ada import AdaptiveAugmentation
+
+        return AdaptiveAugmentation(
+            target=config.ada_target, interval=config.ada_interval, speed_images=config.ada_images
+        )
+    from gan_tf.augment.diffaugment import POLICIES, DiffAugment
 
     policy = tuple(config.diffaugment_policy)
     unknown = sorted(set(policy) - set(POLICIES))
@@ -176,7 +186,7 @@ def augmentation(config: NoiseToImageConfig):
         raise UsageError(
             f"--diffaugment_policy takes {', '.join(POLICIES)}, got {','.join(policy) or 'none'}"
         )
-    return lambda images, seed: diff_augment(images, seed, policy)
+    return DiffAugment(policy)
 
 
 def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[str, Any]:

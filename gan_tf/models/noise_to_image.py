@@ -28,6 +28,7 @@ import keras
 import tensorflow as tf
 
 from gan_tf import losses as gan_losses
+from gan_tf.augment.base import Augmentation
 from gan_tf.models.base import AdversarialModel, Logs
 from gan_tf.models.hooks import standing_statistics
 from gan_tf.models.regularizers import Regularizer, RegularizerInputs, lazy_updates, regularize
@@ -51,8 +52,9 @@ class NoiseToImageGAN(AdversarialModel):
       g_batch_multiple: a G update draws this many times D's batch of fakes (SNGAN's code: 2,
         128 fakes for G against 64 for D).
       d_regularizers / g_regularizers: terms added to D's / G's loss.
-      augmentation: `augmentation(images, seed)`, applied to every image D sees in training
-        (reals, fakes and a regulariser's inputs alike; `gan_tf.augment`), or None.
+      augmentation: applied to every image D sees in training (reals, fakes and a
+        regulariser's inputs alike), shown D's scores of the reals, updated once per step
+        (`gan_tf.augment`: ADA, DiffAugment); or None.
       seed, ema, schedule: see `AdversarialModel`.
     """
 
@@ -69,7 +71,7 @@ class NoiseToImageGAN(AdversarialModel):
         g_batch_multiple: int = 1,
         d_regularizers: Sequence[Regularizer] = (),
         g_regularizers: Sequence[Regularizer] = (),
-        augmentation: Callable[[tf.Tensor, tf.Tensor], tf.Tensor] | None = None,
+        augmentation: Augmentation | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -117,6 +119,15 @@ class NoiseToImageGAN(AdversarialModel):
     @property
     def conditional(self) -> bool:
         return bool(self.num_classes)
+
+    def checkpoint_objects(self) -> dict:
+        objects = super().checkpoint_objects()
+        if self.augmentation is not None and self.augmentation.variables:
+            # An adaptive augmentation's strength and its sums resume where they were.
+            objects["augmentation"] = tf.Module(name="augmentation")
+            for name, variable in self.augmentation.variables.items():
+                setattr(objects["augmentation"], name, variable)
+        return objects
 
     # --- Random draws ----------------------------------------------------------------------------
 
@@ -169,9 +180,13 @@ class NoiseToImageGAN(AdversarialModel):
 
     def augmented(self, images: tf.Tensor, training: bool) -> tf.Tensor:
         """The images D sees: augmented in training when the model augments, else as given."""
-        if training and self.augmentation is not None:
-            return self.augmentation(images, self.next_seed())
-        return images
+        if not training or self.augmentation is None:
+            return images
+        seed = self.next_seed()
+        if self.distribute_strategy.num_replicas_in_sync > 1:  # each replica its own draws
+            replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+            seed = tf.random.experimental.stateless_fold_in(seed, replica)
+        return self.augmentation(images, seed)
 
     def discriminate(
         self, images: tf.Tensor, labels: tf.Tensor | None = None, training: bool = False
@@ -236,11 +251,14 @@ class NoiseToImageGAN(AdversarialModel):
             g_logs = self.generator_step(
                 batch * self.g_batch_multiple, update=self.step.value * self.g_steps + m
             )
-        # 3. The generator's moving average follows G.
+        # 3. The generator's moving average follows G; an adaptive augmentation adapts.
         if self.ema is not None:
             self.ema.update(self.generator, self.step.value)
+        augment_logs = {}
+        if self.augmentation is not None:
+            augment_logs = self.augmentation.update(self.step.value)
 
-        return self.finish_step({**d_logs, **g_logs}, images=batch)
+        return self.finish_step({**d_logs, **g_logs, **augment_logs}, images=batch)
 
     def discriminator_step(
         self, real_images: tf.Tensor, labels: tf.Tensor | None, update: tf.Tensor
@@ -253,6 +271,8 @@ class NoiseToImageGAN(AdversarialModel):
         def loss_fn():
             real_scores = self.discriminate(real_images, labels, training=True)
             fake_scores = self.discriminate(fake_images, labels, training=True)
+            if self.augmentation is not None:
+                self.augmentation.observe(real_scores)
             loss, logs = self.discriminator_loss(real_scores, fake_scores)
             penalty, penalty_logs = regularize(self, self.d_regularizers, inputs)
             return loss + penalty, {

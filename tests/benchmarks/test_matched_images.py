@@ -67,3 +67,18 @@ def test_stylegan2_proof_matches_images_across_batches(monkeypatch, tmp_path):
         per_step = config.batch_size * getattr(config, "d_steps", 1)
         assert per_step == model.batch and config.image_size == 32
         assert config.train_steps * per_step == 200_000 // model.batch * model.batch
+
+
+def test_the_report_data_holds_each_measured_point(proof_flags, tmp_path):
+    import json
+
+    result = {"step": 469, "metrics": {"fid": 3.5, "fcd": 1.0}, "steps_per_second": 2.0}
+    run = tmp_path / "mnist" / "pggan"
+    run.mkdir(parents=True)
+    (run / "proof_points.json").write_text(json.dumps({"30016": result}))
+    out = tmp_path / "report"
+    matched_images.write_report(proof.PROOF, "benchmarks.pggan", out)
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert data["mnist"]["pggan"] == {"30016": result}
+    assert data["fashion_mnist"]["dcgan"] == {}
+    assert "| 30,016 | 4x4 | 3.50 | 1.00 | 2.00 |" in out.with_suffix(".md").read_text()

@@ -184,7 +184,7 @@ def test_the_pytorch_section(monkeypatch):
     ]
 
 
-@pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.timeout(120)
 def test_one_variant_end_to_end(tmp_path, capsys):
     # Two real worker processes (XLA and graph) for the MLP GAN, one step per block.

@@ -27,7 +27,7 @@ def fashion_dir(tmp_path_factory):
     return prepared_fashion_mnist(tmp_path_factory)
 
 
-@pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.timeout(300)  # the shared fixture may prepare Fashion-MNIST first
 def test_one_proof_end_to_end(tmp_path, parse_flags, fashion_dir):
     out = tmp_path / "out"

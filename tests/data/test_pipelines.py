@@ -108,6 +108,7 @@ def test_packaged_mnist_demo_is_real_mnist(tmp_path):
     assert set(np.unique(labels.numpy())) == set(range(10))
 
 
+@pytest.mark.long  # preparing from the archives: the suite's CLI tests of --manual_dir
 def test_real_mnist_from_manual_dir(tmp_path):
     manual = require_shared("data", "mnist")
     ds = image_pipeline(
@@ -135,3 +136,22 @@ def test_shuffling_is_seeded(tmp_path):
     c = first_batch(image_pipeline("mnist_demo", batch_size=16, data_dir=str(tmp_path), seed=4))
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_train_images_keeps_the_same_first_images_whatever_the_seed(tmp_path):
+    def images(seed, train_images=40):
+        ds = image_pipeline(
+            "mnist_demo", batch_size=8, data_dir=str(tmp_path), seed=seed, repeat=False,
+            train_images=train_images,
+        )  # fmt: skip
+        return np.concatenate([batch.numpy() for batch in ds])
+
+    def as_set(batch):
+        return {image.tobytes() for image in batch}
+
+    a, b = images(seed=3), images(seed=4)
+    assert a.shape[0] == 40 and as_set(a) == as_set(b)  # the same 40, in another order
+    assert not np.array_equal(a, b)
+    assert len(as_set(a) & as_set(images(seed=3, train_images=0))) == 40
+    with pytest.raises(UsageError, match="--train_images=100000 is more than the"):
+        images(seed=3, train_images=100_000)

@@ -48,6 +48,7 @@ def test_first_run_writes_events_grids_and_checkpoints(trained_run):
     assert (workdir / "run.json").exists()
 
 
+@pytest.mark.long  # resuming in the suite: the SIGTERM test below, tests/training/test_resume.py
 def test_second_run_resumes_at_the_saved_step(trained_run, data_dir):
     workdir, _ = trained_run
     again = run_module(
@@ -118,6 +119,7 @@ def test_generate_refuses_label_for_unconditional_run(trained_run, tmp_path):
     assert "conditional" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.long  # the MLP networks in the suite: tests/networks, tests/models
 def test_mlp_gan_runs(tmp_path, data_dir):
     result = run_module(
         "gan_tf.experiments.gan",
@@ -178,7 +180,8 @@ def test_workdir_of_another_variant_is_refused(trained_run, data_dir):
     "signum, sigint_ignored",
     # Ctrl-C in a terminal; `kill` (SIGTERM) of a run started in the background, whose shell
     # made it ignore SIGINT (simulated by the new session's inherited SIG_IGN below).
-    [(signal.SIGINT, False), (signal.SIGTERM, True)],
+    # The suite sends SIGTERM; both signals take the same handler (`interrupt_on_signals`).
+    [pytest.param(signal.SIGINT, False, marks=pytest.mark.long), (signal.SIGTERM, True)],
     ids=["sigint", "sigterm_background"],
 )
 def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path, data_dir, signum, sigint_ignored):

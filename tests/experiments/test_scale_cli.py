@@ -89,6 +89,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.long  # the suite's multi-device test: the mirrored one above
 def test_two_local_multi_worker_processes_agree_on_the_weights(tmp_path, data_dir):
     workdir = tmp_path / "run"
     workers = [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]
@@ -126,6 +127,7 @@ def test_two_local_multi_worker_processes_agree_on_the_weights(tmp_path, data_di
     assert not os.path.exists(other_samples)
 
 
+@pytest.mark.long  # in the suite: test_mixed_precision.py restores across precisions
 def test_float16_run_resumes_in_float32(tmp_path, data_dir):
     workdir = tmp_path / "run"
     args = [*TINY, f"--data_dir={data_dir}", f"--workdir={workdir}"]

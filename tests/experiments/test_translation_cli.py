@@ -58,7 +58,11 @@ def run(variant, *args):
     )
 
 
-@pytest.mark.parametrize("variant", ["pix2pix", "cyclegan", "stargan"])
+# The suite resumes pix2pix; the others' steps: tests/models/test_cyclegan.py, test_stargan.py.
+@pytest.mark.parametrize(
+    "variant",
+    ["pix2pix", *(pytest.param(v, marks=pytest.mark.long) for v in ("cyclegan", "stargan"))],
+)
 def test_trains_then_resumes(variant, fashion_dir, tmp_path):
     workdir = tmp_path / variant
     args = [*TINY, *VARIANT_FLAGS[variant], f"--data_dir={fashion_dir}", f"--workdir={workdir}"]
@@ -107,6 +111,7 @@ def test_bad_flags_exit_nonzero_without_traceback(variant, args, message, tmp_pa
     assert message in result.stderr
 
 
+@pytest.mark.long  # the flags' parsing: tests/experiments/test_flags.py
 def test_stargan_ablation_flags_reach_the_run(fashion_dir, tmp_path):
     workdir = tmp_path / "ablation"
     args = [*TINY, *VARIANT_FLAGS["stargan"], f"--data_dir={fashion_dir}", f"--workdir={workdir}"]

@@ -19,7 +19,15 @@ EXTRA_LOGS = {
 }
 
 
-@pytest.mark.parametrize("variant", ["wgan", "wgan_gp", "dragan", "lsgan", "cgan"])
+# The suite runs two (a penalty, a label); the others' models: tests/models/test_variants.py.
+@pytest.mark.parametrize(
+    "variant",
+    [
+        *(pytest.param(v, marks=pytest.mark.long) for v in ("wgan", "wgan_gp", "lsgan")),
+        "dragan",
+        "cgan",
+    ],
+)
 def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
     # Each variant runs from the command line; one also resumes there (the others' resume is
     # checked in-process, bit for bit, by tests/training/test_resume.py and `make test-resume`).
@@ -39,6 +47,7 @@ def test_variant_runs_and_resumes(variant, tmp_path, data_dir):
     assert (workdir / "checkpoints" / f"ckpt-{steps[-1]}.index").exists()
 
 
+@pytest.mark.long  # SNGAN's conditional model: tests/models/test_sngan.py
 def test_conditional_sngan_runs(tmp_path, data_dir):
     # Its resume is checked bit for bit by `make test-resume` (tests/training/test_resume.py).
     workdir = tmp_path / "sngan"
@@ -53,6 +62,7 @@ def test_conditional_sngan_runs(tmp_path, data_dir):
         assert sorted(scalars[tag]) == [1, 2], tag
 
 
+@pytest.mark.long  # BigGAN's model and truncation: tests/models/test_biggan.py
 def test_biggan_cifar_preset_runs_and_samples_truncated(tmp_path, data_dir):
     # Its resume is checked bit for bit by `make test-resume` (tests/training/test_resume.py).
     workdir = tmp_path / "biggan"
@@ -83,6 +93,7 @@ def test_biggan_cifar_preset_runs_and_samples_truncated(tmp_path, data_dir):
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.long  # growth in the suite: tests/models/test_pggan.py
 def test_pggan_grows_from_the_command_line_and_samples_at_full_size(tmp_path, data_dir):
     # Resume in a fade-in is checked bit for bit in tests/models/test_pggan.py.
     workdir = tmp_path / "pggan"
@@ -104,6 +115,7 @@ def test_pggan_grows_from_the_command_line_and_samples_at_full_size(tmp_path, da
     assert sample.returncode == 0, sample.stderr[-3000:]
 
 
+@pytest.mark.long  # truncation and mixing in the suite: tests/networks/test_stylegan2.py
 def test_stylegan2_trains_and_samples_with_truncation_and_style_mixing(tmp_path, data_dir):
     workdir = tmp_path / "stylegan2"
     args = [
@@ -127,6 +139,7 @@ def test_stylegan2_trains_and_samples_with_truncation_and_style_mixing(tmp_path,
     assert grid.shape[0] > grid.shape[1] * 0.7  # 3 rows of 4 cells: (rows + 1) x (num + 1)
 
 
+@pytest.mark.long  # StyleGAN2's command line in the suite; StyleGAN's model: test_stylegan.py
 def test_stylegan_trains_and_samples_with_its_default_truncation(tmp_path, data_dir):
     # Its phases, one trace each, are checked in tests/models/test_stylegan.py.
     workdir = tmp_path / "stylegan"
@@ -177,6 +190,7 @@ def test_variant_refuses_bad_flags(variant, args, message, tmp_path, data_dir):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.long  # generate's CLI: test_dcgan_cli.py; a label's row: tests/models/test_variants.py
 def test_generate_takes_a_label_for_cgan(tmp_path, data_dir):
     import tensorflow as tf
 

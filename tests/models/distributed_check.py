@@ -8,6 +8,8 @@
                                      skipped on both (weights unchanged, scale halved)
     distributed_check.py translation pix2pix, CycleGAN and StarGAN (float16) train a step on 2
                                      replicas: their logs, steps and optimizer iterations
+    distributed_check.py ada         DCGAN with ADA in float16 trains on 2 replicas: p on each
+                                     replica, the steps, the logs finite
 
 Prints one JSON line.
 """
@@ -171,10 +173,34 @@ def translation_models(devices):
     return report
 
 
+def ada_in_float16(devices):
+    strategy = tf.distribute.MirroredStrategy(devices[:2])
+    # Every r_t is above the target -1, so p rises at each step by the reals of both replicas.
+    config = configs.get(
+        "dcgan", dataset="mnist", batch_size=4, base_filters=4, mixed_precision="float16",
+        augment="ada", ada_target=-1.0, ada_interval=1, ada_images=1000,
+    )  # fmt: skip
+    model = build_model(config, strategy)
+    images = tf.random.stateless_uniform((4, 28, 28, 1), [0, 1], -1, 1)
+    history = model.fit(
+        tf.data.Dataset.from_tensors(images).repeat(), epochs=1, steps_per_epoch=3, verbose=0
+    )
+    finite = all(np.all(np.isfinite(v)) for k, v in history.history.items() if "grad_norm" not in k)
+    return {
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+        "p": [float(p) for p in strategy.experimental_local_results(model.augmentation.p.value)],
+        "step": int(model.step.numpy()),
+        "finite": bool(finite),
+        "loss_scaled": isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer),
+    }
+
+
 devices = [d.name for d in tf.config.list_logical_devices("CPU")]
 if MODE == "nonfinite":
     print(json.dumps(overflow_on_one_replica(devices)))
 elif MODE == "translation":
     print(json.dumps(translation_models(devices)))
+elif MODE == "ada":
+    print(json.dumps(ada_in_float16(devices)))
 else:
     print(json.dumps(compare_with_one_device(devices)))

@@ -1,5 +1,6 @@
 """MirroredStrategy over two logical CPU devices: trains exactly like one device, skips a
-loss-scaled update on every replica when one overflows, and trains the translation models."""
+loss-scaled update on every replica when one overflows, trains the translation models, and
+moves ADA's p alike on every replica."""
 
 import json
 import subprocess
@@ -67,3 +68,13 @@ def test_translation_models_train_on_two_replicas():
     assert report["stargan"]["loss_scaled"] and report["stargan"]["d_calls"] == 2 * 5
     assert report["stargan"]["d_applied"] >= 1
     assert report["pix2pix"]["d_calls"] == report["cyclegan"]["d_calls"] == 1
+
+
+@pytest.mark.long
+def test_ada_trains_on_two_replicas_in_float16():
+    # The replicas' signs and counts are summed, so p moves alike on both, by the global batch
+    # (4 reals per step) over ada_images (1000) at each of the 3 steps.
+    report = run_check("ada")
+    assert report["replicas"] == 2 and report["step"] == 3
+    assert report["finite"] and report["loss_scaled"]
+    np.testing.assert_allclose(report["p"], [3 * 4 / 1000] * 2, rtol=1e-5)

@@ -203,7 +203,7 @@ def test_config_defaults_are_the_studys():
         gan_tf.build(configs.get("dragan", penalty_pixel_range="0,255", base_filters=4))
 
 
-@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("jit", [False, pytest.param(True, marks=pytest.mark.long)])
 def test_dragan_trains_a_few_steps_tracing_once(jit):
     config = configs.get(
         "dragan", dataset="mnist", base_filters=4, batch_size=4, latent_dim=8, jit_compile=jit

@@ -57,7 +57,7 @@ def toy_model(seed=0, d_steps=1, g_steps=1, jit=True, lr=1e-3) -> NoiseToImageGA
 
 
 def test_one_step_returns_losses_and_d_outputs_and_counts_steps():
-    model = toy_model(d_steps=2, g_steps=3)
+    model = toy_model(d_steps=2, g_steps=3, jit=False)
     history = model.fit(gaussian_data(16 * 2), steps_per_epoch=3, epochs=1, verbose=0)
     for key in ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm"):
         assert key in history.history
@@ -90,7 +90,7 @@ def test_trace_counter_counts_a_retrace():
     """The counter of `test_step_traces_once` can fail: a second fit with another input
     signature (float64 points; another batch size cannot be fed, as Keras relaxes the
     retraced batch dimension to None and the step needs a static batch) traces again."""
-    model = toy_model()
+    model = toy_model(jit=False)  # tracing, not compiling, is what is counted
     traces = count_traces(model)
     model.fit(gaussian_data(16), steps_per_epoch=5, epochs=1, verbose=0)
     model.fit(gaussian_data(16, dtype=np.float64), steps_per_epoch=5, epochs=1, verbose=0)
@@ -100,7 +100,9 @@ def test_trace_counter_counts_a_retrace():
 
 def test_same_seed_gives_the_same_run_and_another_seed_does_not():
     def run(seed):
-        model = toy_model(seed=seed)
+        # Without XLA (compiling it four times would take most of this test's time); XLA's
+        # runs repeat bit for bit in tests/training/test_resume.py (`make test-resume`).
+        model = toy_model(seed=seed, jit=False)
         model.fit(gaussian_data(16), steps_per_epoch=10, epochs=1, verbose=0)
         return model.generator.get_weights()[0]
 

@@ -122,6 +122,7 @@ def test_each_phase_traces_once_and_begins_with_fresh_optimizers(tmp_path, data_
     assert int(model.ema.network.level.numpy()) == 1
 
 
+@pytest.mark.long  # the suite resumes a one-phase run bit for bit (tests/training/test_resume.py)
 def test_a_run_stopped_in_a_fade_in_resumes_at_its_alpha_bit_for_bit(tmp_path, data_dir):
     config = tiny_config(data_dir=data_dir)
     whole = tensors(train(config, tmp_path / "whole"))

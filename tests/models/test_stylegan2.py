@@ -108,12 +108,15 @@ def test_both_optimizers_are_adjusted_for_their_lazy_intervals():
         assert (optimizer.beta_1, optimizer.beta_2) == pytest.approx((beta_1, beta_2))
 
 
-@pytest.mark.parametrize("jit_compile", [False, True], ids=["noxla", "xla"])
+@pytest.mark.parametrize(
+    "jit_compile", [False, pytest.param(True, marks=pytest.mark.long)], ids=["noxla", "xla"]
+)
 def test_a_step_with_both_lazy_regularisers_traces_once(jit_compile):
-    # DiffAugment too, so one XLA compilation also shows that augmenting compiles.
+    # ADA too, as limited-data StyleGAN2 trains (XLA and ADA in the suite:
+    # tests/augment/test_ada.py).
     config = tiny_config(
         jit_compile=jit_compile, pl_weight=2.0, style_mixing=0.9, r1_gamma=1.0,
-        d_reg_interval=2, g_reg_interval=2, augment="diffaugment",
+        d_reg_interval=2, g_reg_interval=2, augment="ada",
     )  # fmt: skip
     model = build_stylegan2(config)
     traces = count_traces(model)

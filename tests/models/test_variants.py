@@ -150,6 +150,7 @@ def test_cgan_one_class_batch_gives_that_class_row_of_the_grid():
     np.testing.assert_allclose(grid[7], sevens, atol=1e-5)
 
 
+@pytest.mark.long  # XLA in the suite: tests/augment/test_ada.py, test_mixed_precision.py
 def test_cgan_trains_under_xla_with_labels():
     model = build_model(cgan_config())
     images = tf.random.uniform([32, 28, 28, 1], -1, 1)

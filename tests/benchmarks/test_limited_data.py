@@ -1,0 +1,40 @@
+"""The limited-data proof: each model's command trains DCGAN on the same first images with its
+augmentation, to the same images shown; the curves read a run's logs."""
+
+import numpy as np
+import tensorflow as tf
+from absl import flags
+
+from benchmarks import limited_data, matched_images
+from tests.benchmarks.test_matched_images import parsed
+
+
+def test_each_model_trains_on_its_first_images_with_its_augmentation(monkeypatch, tmp_path):
+    values = flags.FlagValues()
+    matched_images.define_flags(limited_data.PROOF, values)
+    values(["proof", f"--runs_root={tmp_path}"])
+    monkeypatch.setattr(matched_images, "FLAGS", values)
+    seen = set()
+    for model in limited_data.MODELS:
+        command = matched_images.train_command(model, "fashion_mnist", 100_000, tmp_path)
+        config = parsed(command)
+        seen.add((config.train_images, config.augment))
+        assert config.train_steps * config.batch_size == 100_000 // 64 * 64
+        if config.augment == "ada":
+            assert config.ada_images == limited_data.ADA_IMAGES
+    assert seen == {(n, a) for n in (2_000, 500) for a in ("none", "ada", "diffaugment")}
+
+
+def test_the_curves_plot_d_real_p_and_r_t(tmp_path):
+    for name in ("none_2000", "ada_2000"):
+        writer = tf.summary.create_file_writer(
+            str(tmp_path / "fashion_mnist" / name / "tensorboard")
+        )
+        with writer.as_default():
+            for step in range(5):
+                for tag in ("d_real", "augment_p", "augment_rt"):
+                    tf.summary.scalar(tag, np.float32(step / 10), step=step)
+        writer.close()
+    path = limited_data.plot_curves(tmp_path, tmp_path)
+    assert path is not None and path.stat().st_size > 1000
+    assert limited_data.plot_curves(tmp_path / "nothing", tmp_path) is None
