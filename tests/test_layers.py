@@ -1,10 +1,9 @@
 """The package's layers: each part imports only the parts below it.
 
     0  errors, images            shared basics
-    1  data, networks            TFDS pipelines; plain functions returning keras.Models
-    2  augment, configs          differentiable augmentations of the images D sees (their
-                                 resampling filters are the networks'); each variant's paper
-                                 settings, resolved from its data
+    1  data, networks, augment   TFDS pipelines; plain functions returning keras.Models;
+                                 differentiable augmentations of the images D sees
+    2  configs                   each variant's paper settings, resolved from its data
     3  losses                    loss functions and penalties
     4  models                    the adversarial base, the noise-to-image core, its hooks and
                                  regularisers, each variant's keras.Model and builder
@@ -30,7 +29,7 @@ LAYERS = {
     "images": 0,
     "data": 1,
     "networks": 1,
-    "augment": 2,
+    "augment": 1,
     "configs": 2,
     "losses": 3,
     "models": 4,
