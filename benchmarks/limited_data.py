@@ -45,15 +45,11 @@ MODELS = tuple(
 )
 
 
-def measuring_points() -> list[tuple[int, str]]:
-    return [(images, f"{images // 1000}k") for images in POINTS]
-
-
 PROOF = Proof(
     title="Training with limited data (issue 26)",
     models=MODELS,
     datasets=("fashion_mnist",),
-    points=measuring_points,
+    points=matched_images.in_thousands(POINTS),
     point_header="point",
     runs_root="runs/limited_data",
     out="experiments/limited_data_proof",

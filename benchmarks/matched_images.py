@@ -59,6 +59,11 @@ class Proof:
     out: str
 
 
+def in_thousands(points: Sequence[int]) -> Callable[[], list[tuple[int, str]]]:
+    """A proof's `points` for fixed numbers of images, each labelled in thousands."""
+    return lambda: [(images, f"{images // 1000}k") for images in points]
+
+
 def define_flags(proof: Proof, values: flags.FlagValues = FLAGS) -> None:
     define = dict(flag_values=values)
     flags.DEFINE_string("manual_dir", None, "Folder with the original archives.", **define)

@@ -34,15 +34,11 @@ MODELS = (
 )  # fmt: skip
 
 
-def measuring_points() -> list[tuple[int, str]]:
-    return [(images, f"{images // 1000}k") for images in POINTS]
-
-
 PROOF = Proof(
     title="StyleGAN2's learning proof (issue 25)",
     models=MODELS,
     datasets=("fashion_mnist",),
-    points=measuring_points,
+    points=matched_images.in_thousands(POINTS),
     point_header="point",
     runs_root="runs/stylegan2",
     out="experiments/stylegan2_proof",

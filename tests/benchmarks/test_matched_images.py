@@ -82,3 +82,9 @@ def test_the_report_data_holds_each_measured_point(proof_flags, tmp_path):
     assert data["mnist"]["pggan"] == {"30016": result}
     assert data["fashion_mnist"]["dcgan"] == {}
     assert "| 30,016 | 4x4 | 3.50 | 1.00 | 2.00 |" in out.with_suffix(".md").read_text()
+
+
+def test_fixed_points_are_labelled_in_thousands():
+    from benchmarks import limited_data
+
+    assert limited_data.PROOF.points() == [(100_000, "100k"), (200_000, "200k"), (300_000, "300k")]
