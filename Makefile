@@ -41,7 +41,7 @@ test: $(VENV)/.installed-dev
 
 # The tests left out of `make test` for time (marked long: the notebooks but the first, the
 # XLA variants of tests the suite runs without it, the other variants of end-to-end command-line
-# tests): about 25 minutes on one core.
+# tests).
 test-long: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n auto -m long
 

@@ -343,7 +343,6 @@ class AdaptiveAugmentation(Augmentation):
         target: float = 0.6,
         interval: int = 4,
         speed_images: int = 500_000,
-        initial_p: float = 0.0,
         multipliers: Mapping[str, float] = BGC,
     ) -> None:
         if interval < 1 or speed_images < 1:
@@ -352,7 +351,7 @@ class AdaptiveAugmentation(Augmentation):
         self.interval = int(interval)
         self.speed_images = int(speed_images)
         self.multipliers = dict(multipliers)
-        self.p = _replicated(float(initial_p), "augment_p")
+        self.p = _replicated(0.0, "augment_p")
         self.r_t = _replicated(0.0, "augment_rt")
         self.sign_sum = _replicated(0.0, "augment_sign_sum")
         self.count = _replicated(0.0, "augment_count")
@@ -378,17 +377,14 @@ class AdaptiveAugmentation(Augmentation):
         """Every `interval` steps (at step 0, 4, 8, ... as training_loop.py's batch_idx):
         r_t from the sums, p moved toward the target, the sums reset. Returns p and r_t."""
 
-        def adjust():
-            count = tf.maximum(self.count.value, 1.0)
-            r_t = self.sign_sum.value / count
-            move = tf.sign(r_t - self.target) * self.count.value / self.speed_images
-            self.p.assign(tf.clip_by_value(self.p.value + move, 0.0, 1.0))
-            self.r_t.assign(r_t)
-            self.sign_sum.assign(0.0)
-            self.count.assign(0.0)
-            return tf.constant(True)
-
-        tf.cond(
-            tf.equal(tf.cast(step, tf.int64) % self.interval, 0), adjust, lambda: tf.constant(False)
+        due = tf.equal(tf.cast(step, tf.int64) % self.interval, 0)
+        count = self.count.value
+        r_t = self.sign_sum.value / tf.maximum(count, 1.0)
+        moved = tf.clip_by_value(
+            self.p.value + tf.sign(r_t - self.target) * count / self.speed_images, 0.0, 1.0
         )
+        self.p.assign(tf.where(due, moved, self.p.value))
+        self.r_t.assign(tf.where(due, r_t, self.r_t.value))
+        self.sign_sum.assign(tf.where(due, 0.0, self.sign_sum.value))
+        self.count.assign(tf.where(due, 0.0, count))
         return {"augment_p": self.p.value, "augment_rt": self.r_t.value}

@@ -31,6 +31,22 @@ XLA_CPU_MEASUREMENT = "make bench, AMD EPYC, one core, 2026-12-04"
 GROUPS = ("data", "model and paper settings", "training", "logging and checkpoints", "scale")
 
 
+# --mixed_precision's values (gan_tf.models.precision maps each to a Keras dtype policy).
+PRECISIONS = ("float32", "float16", "bfloat16", "none")
+
+
+def canonical_precision(name: str | None) -> str:
+    """`name` as stored in a RunConfig: float32, float16 or bfloat16 (None and none: float32).
+    Raises UsageError for anything else. Here, not beside the Keras policies, so that the
+    command lines check it before TensorFlow loads."""
+    name = "float32" if name is None else str(name).strip().lower()
+    if name not in PRECISIONS:
+        raise UsageError(
+            f"--mixed_precision must be float16, bfloat16 or float32 (none), got {name!r}"
+        )
+    return "float32" if name == "none" else name
+
+
 def setting(
     default: Any,
     help: str,
@@ -165,8 +181,7 @@ class RunConfig:
         "float32",
         "float16 (loss-scaled) or bfloat16: networks compute in 16 bits, weights, losses and "
         "the gradient penalty stay float32; float32 (or none): no mixed precision.",
-        # gan_tf.models.precision.POLICIES (not imported: it loads Keras and TensorFlow).
-        choices=("float32", "float16", "bfloat16", "none"),
+        choices=PRECISIONS,
         group="scale",
     )
     strategy: str = setting(

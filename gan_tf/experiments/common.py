@@ -27,7 +27,7 @@ from typing import Any
 from absl import app, flags, logging
 
 from gan_tf import configs
-from gan_tf.configs.base import GROUPS, RunConfig, field_type, flag_fields
+from gan_tf.configs.base import GROUPS, RunConfig, canonical_precision, field_type, flag_fields
 from gan_tf.errors import UsageError
 
 FLAGS = flags.FLAGS
@@ -148,10 +148,7 @@ def config_from_flags(
         for name in config_cls.PRESETS[values["preset"]]:
             if not flag_values[name].present:
                 values[name] = getattr(preset, name)
-    # The flag's choices are checked when parsed; none is float32 (models.precision, not
-    # imported here: it loads TensorFlow, and a bad setting should fail before that).
-    if values["mixed_precision"] in (None, "none"):
-        values["mixed_precision"] = "float32"
+    values["mixed_precision"] = canonical_precision(values["mixed_precision"])  # none: float32
     return config_cls(**values).resolve()
 
 

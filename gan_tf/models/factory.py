@@ -181,12 +181,12 @@ def augmentation(config: NoiseToImageConfig):
     from gan_tf.augment.diffaugment import POLICIES, DiffAugment
 
     policy = tuple(config.diffaugment_policy)
-    unknown = sorted(set(policy) - set(POLICIES))
-    if unknown or not policy:
+    try:
+        return DiffAugment(policy)
+    except ValueError:
         raise UsageError(
             f"--diffaugment_policy takes {', '.join(POLICIES)}, got {','.join(policy) or 'none'}"
-        )
-    return DiffAugment(policy)
+        ) from None
 
 
 def core_arguments(config: NoiseToImageConfig, generator: keras.Model) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 
 import keras
 
-from gan_tf.errors import UsageError
+from gan_tf.configs.base import canonical_precision
 
 # --mixed_precision value -> Keras dtype policy.
 POLICIES = {
@@ -43,17 +43,6 @@ POLICIES = {
     "float16": "mixed_float16",
     "bfloat16": "mixed_bfloat16",
 }
-
-
-def canonical_precision(name: str | None) -> str:
-    """`name` as stored in a RunConfig: float32, float16 or bfloat16 (None and none: float32).
-    Raises UsageError for anything else."""
-    name = "float32" if name is None else str(name).strip().lower()
-    if name not in POLICIES:
-        raise UsageError(
-            f"--mixed_precision must be float16, bfloat16 or float32 (none), got {name!r}"
-        )
-    return "float32" if name == "none" else name
 
 
 @contextlib.contextmanager
