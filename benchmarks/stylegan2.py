@@ -1,6 +1,9 @@
 """Learning proof of StyleGAN2 (issue 25): the `small` preset (the authors' cifar config,
-narrower) on Fashion-MNIST at 32x32 against DCGAN and WGAN-GP, each measured after the same
-numbers of real images shown to D (`benchmarks/matched_images.py`).
+narrower) on Fashion-MNIST at 32x32, with and without the paper's regularisers (style mixing,
+the path-length penalty; the cifar config has neither), against DCGAN and WGAN-GP, each
+measured after the same numbers of real images shown to D (`benchmarks/matched_images.py`).
+Notebook 12 reads the two StyleGAN2 runs to test what the regularisers do to the styles and
+to w's smoothness.
 
     python -m benchmarks.stylegan2 --manual_dir=<folder with the original archives> \\
         --inception_weights=PATH/fid_inception_v3_2015_12_05.npz     (make bench-stylegan2)
@@ -21,6 +24,11 @@ MODELS = (
     Model(
         "stylegan2", "stylegan2", ("--preset=small",),
         "the small preset: the cifar config at widths 64 down to 16, batch 32", batch=32,
+    ),
+    Model(
+        "stylegan2_reg", "stylegan2", ("--preset=small", "--style_mixing=0.9", "--pl_weight=2"),
+        "the small preset with the paper's regularisers: style mixing 0.9 (StyleGAN sec. 3.1), "
+        "path-length penalty weight 2 every 4 G steps (sec. 3.2)", batch=32,
     ),
     Model(
         "dcgan", "dcgan", ("--image_size=32",), "DCGAN at 32x32, batch 64, its paper's Adam",
