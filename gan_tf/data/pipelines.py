@@ -44,7 +44,7 @@ def resolve_image_size(
     """
     size = image_size or spec.default_image_size or spec.native_size
     if size is None:
-        raise UsageError(f"dataset {spec.name!r} has images of varying size: pass --image_size")
+        raise UsageError(f"dataset {spec.name!r} has no fixed image size: pass --image_size")
     if size <= 0:
         raise UsageError(f"--image_size must be positive, got {size}")
     if supported is not None and size not in supported:

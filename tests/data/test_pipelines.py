@@ -77,6 +77,13 @@ def test_image_size_the_model_cannot_take():
     assert resolve_image_size(spec, 64, supported=(28, 64)) == 64
 
 
+def test_a_folder_needs_an_image_size(tmp_path):
+    spec = get_dataset_spec(f"folder:{tmp_path}")
+    with pytest.raises(UsageError, match="no fixed image size: pass --image_size"):
+        resolve_image_size(spec, None)
+    assert resolve_image_size(spec, 64) == 64
+
+
 def test_offline_without_data_fails_fast_with_one_clear_message(tmp_path):
     # conftest makes the network unreachable for every test.
     start = time.perf_counter()
