@@ -5,15 +5,16 @@ timed in one process in interleaved rounds.
     taskset -c 1 python -m benchmarks.augment_speed --variant=dcgan --rounds=3 --steps=20
     taskset -c 1 python -m benchmarks.augment_speed --variant=stylegan2 --steps=5
 
-ADA is timed at p = --ada_p (its speed set so that p stays there): at p = 0 it skips the
-geometric resampling, so its cost grows with p until nearly every batch has an image to move.
+ADA is timed at p = --ada_p (its speed set so that p stays there). Its geometric resampling
+runs on every batch whatever p (images that do not move are selected back unchanged), so its
+cost hardly depends on p.
 """
 
 from __future__ import annotations
 
-import time
-
 from absl import app, flags
+
+from benchmarks import step_timing
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("variant", "dcgan", ["dcgan", "stylegan2"], "dcgan (28x28) or stylegan2 (small).")
@@ -51,28 +52,19 @@ def main(argv: list[str]) -> None:
             model, config = build(augment, jit_name == "xla")
             side = config.image_size
             real = tf.random.stateless_uniform([config.batch_size, side, side, 1], [3, 4], -1, 1)
-            model.make_train_function()
-            batches = iter(tf.data.Dataset.from_tensors(real).repeat())
-            begin = time.perf_counter()
-            model.train_function(batches)
-            first = time.perf_counter() - begin
+            steps[augment, jit_name], first = step_timing.prepared_step(model, real)
             print(f"{augment}, {jit_name}: first step {first:.1f} s", flush=True)
-            steps[augment, jit_name] = (model.train_function, batches)
-    rates: dict[tuple[str, str], list[float]] = {key: [] for key in steps}
-    for round_index in range(FLAGS.rounds):
-        for key, (function, batches) in steps.items():
-            begin = time.perf_counter()
-            for _ in range(FLAGS.steps):
-                function(batches)
-            rates[key].append(FLAGS.steps / (time.perf_counter() - begin))
-            print(f"round {round_index}, {key[0]}, {key[1]}: {rates[key][-1]:.2f} steps/s")
+    rates = step_timing.interleaved_rates(
+        steps,
+        FLAGS.rounds,
+        FLAGS.steps,
+        lambda r, key, rate: print(f"round {r}, {key[0]}, {key[1]}: {rate:.2f} steps/s"),
+    )
     print(f"\n{FLAGS.variant}, median of {FLAGS.rounds} rounds of {FLAGS.steps} steps (CPU):")
     print("| augment | compilation | steps/s | time per step vs none |")
     print("|---|---|---|---|")
-    for (augment, jit_name), values in rates.items():
-        median = sorted(values)[len(values) // 2]
-        base = sorted(rates["none", jit_name])[len(values) // 2]
-        print(f"| {augment} | {jit_name} | {median:.2f} | {base / median:.2f}x |")
+    for (augment, jit_name), rate in rates.items():
+        print(f"| {augment} | {jit_name} | {rate:.2f} | {rates['none', jit_name] / rate:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import time
 
 from absl import app, flags
 
+from benchmarks import step_timing
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("preset", "small", "StyleGAN2 preset.")
 flags.DEFINE_integer("rounds", 3, "Rounds; each times both forms in turn.")
@@ -56,21 +58,16 @@ def time_steps() -> None:
         config = configs.get("stylegan2", dataset="mnist", preset=FLAGS.preset, jit_compile=jit)
         model = build_stylegan2(config)
         real = tf.random.stateless_uniform([config.batch_size, 32, 32, 1], [3, 4], -1, 1)
-        model.make_train_function()
-        batches = iter(tf.data.Dataset.from_tensors(real).repeat())
-        begin = time.perf_counter()
-        model.train_function(batches)
-        print(f"{'XLA' if jit else 'graph'}: first step {time.perf_counter() - begin:.1f} s")
-        steps[jit] = (model.train_function, batches)
-    for round_index in range(FLAGS.rounds):
-        for jit, (function, batches) in steps.items():
-            begin = time.perf_counter()
-            for _ in range(FLAGS.steps):
-                function(batches)
-            rate = FLAGS.steps / (time.perf_counter() - begin)
-            print(
-                f"round {round_index}, {'XLA' if jit else 'graph'}: {rate:.3f} steps/s", flush=True
-            )
+        steps[jit], first = step_timing.prepared_step(model, real)
+        print(f"{'XLA' if jit else 'graph'}: first step {first:.1f} s")
+    step_timing.interleaved_rates(
+        steps,
+        FLAGS.rounds,
+        FLAGS.steps,
+        lambda r, jit, rate: print(
+            f"round {r}, {'XLA' if jit else 'graph'}: {rate:.3f} steps/s", flush=True
+        ),
+    )
 
 
 def main(argv: list[str]) -> None:
