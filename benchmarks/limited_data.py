@@ -9,13 +9,17 @@ against the full test split.
 ADA's speed is scaled to the budget: p may go from 0 to 1 in ADA_IMAGES images instead of the
 paper's 500k, which in a run of 300k images would let p rise by 0.6 at most (the paper trains
 for millions of images). The report adds D's mean output on reals (`d_real`) for every run
-and ADA's p and r_t over training (<out>/curves.png), read from the runs' TensorBoard logs.
+and ADA's p and r_t over training (<out>/curves.png), read from the runs' TensorBoard logs,
+and, at the end of each run, D's outputs on its training images against held-out ones
+(`overfitting`): whether D memorised its reals, which is what augmentation is for.
 """
 
 from __future__ import annotations
 
+import json
 import pathlib
 
+import numpy as np
 from absl import app, flags
 
 from benchmarks import matched_images
@@ -94,13 +98,80 @@ def plot_curves(runs_root: pathlib.Path, out: pathlib.Path) -> pathlib.Path | No
     return path
 
 
+def discriminator_outputs(model, images: np.ndarray, batch: int) -> dict[str, float]:
+    """D's mean sigmoid output and E[sign(D(x))] (ADA's r_t statistic) on uint8 `images`, in
+    batches of `batch` in training mode, as D scores a batch in a step (no augmentation)."""
+    import tensorflow as tf
+
+    scores = []
+    for begin in range(0, len(images), batch):
+        x = tf.constant(images[begin : begin + batch], tf.float32) / 127.5 - 1.0
+        scores.append(tf.reshape(model.d_scores(x, None, training=True), [-1]).numpy())
+    logits = np.concatenate(scores).astype(np.float64)
+    return {
+        "sigmoid": float(np.mean(1 / (1 + np.exp(-logits)))),
+        "sign": float(np.mean(np.sign(logits))),
+    }
+
+
+def overfitting(workdir: pathlib.Path) -> dict:
+    """D at the run's last checkpoint on the images it trained on, on as many held-out test
+    images and on as many of G's samples (Karras et al. 2020b, Fig. 1b: D's outputs on
+    training and validation reals part as D overfits). Cached in <workdir>/overfitting.json
+    for that checkpoint."""
+    from gan_tf.generate import load_run
+    from gan_tf.metrics.evaluation import SampleGenerator, real_images
+
+    path = workdir / "overfitting.json"
+    model, config, step = load_run(str(workdir))
+    if path.is_file() and json.loads(path.read_text())["step"] == step:
+        return json.loads(path.read_text())
+    count, data = config.train_images, {"data_dir": FLAGS.data_dir, "manual_dir": FLAGS.manual_dir}
+    sets = {
+        "train": real_images(config.dataset, "train", config.image_size, count, **data),
+        "held_out": real_images(config.dataset, "test", config.image_size, count, **data),
+        "generated": SampleGenerator(model, batch_size=BATCH, jit_compile=False)(count),
+    }
+    result = {"step": step, **{k: discriminator_outputs(model, v, BATCH) for k, v in sets.items()}}
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def overfitting_table(runs_root: pathlib.Path) -> str:
+    """The report's table of `overfitting` for every run measured to the last point."""
+    rows = []
+    for model in MODELS:
+        workdir = runs_root / "fashion_mnist" / model.name
+        if str(POINTS[-1]) not in matched_images.read_results(workdir):
+            continue
+        o = overfitting(workdir)
+        gap = o["train"]["sigmoid"] - o["held_out"]["sigmoid"]
+        rows.append(
+            f"| {model.name} | {o['step'] * BATCH:,} | {o['train']['sigmoid']:.3f} | "
+            f"{o['held_out']['sigmoid']:.3f} | {gap:+.3f} | {o['generated']['sigmoid']:.3f} | "
+            f"{o['train']['sign']:+.2f} | {o['held_out']['sign']:+.2f} |"
+        )
+    if not rows:
+        return ""
+    return (
+        "\n## Does D overfit? D at the end of each run\n\n"
+        "D's mean sigmoid output (and E[sign(D(x))], ADA's r_t statistic) on the images it "
+        "trained on, on as many held-out test images and on as many of G's samples, without "
+        "augmentation, in training mode in batches of 64 (`overfitting` in "
+        "`benchmarks/limited_data.py`). A D that memorises its reals scores them above "
+        "held-out reals (Karras et al. 2020b, Fig. 1b).\n\n"
+        "| run | images shown | D(train) | D(held-out) | gap | D(G(z)) | r_t train | "
+        "r_t held-out |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
 def main(argv: list[str]) -> None:
     del argv
     matched_images.run(PROOF, MODULE)
     out = pathlib.Path(FLAGS.out)
     curves = plot_curves(pathlib.Path(FLAGS.runs_root), out)
+    report = out.with_suffix(".md")
     if curves is not None:
-        report = out.with_suffix(".md")
         report.write_text(
             report.read_text()
             + "\n## D's output on reals, and ADA's p and r_t\n\n"
@@ -108,6 +179,7 @@ def main(argv: list[str]) -> None:
             + "d_real: D's mean sigmoid output on (augmented) reals; p: ADA's strength; r_t: "
             + "E[sign(D(x_real))] over the last adjustment interval (target 0.6).\n"
         )
+    report.write_text(report.read_text() + overfitting_table(pathlib.Path(FLAGS.runs_root)))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 augmentation, to the same images shown; the curves read a run's logs."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from absl import flags
 
@@ -38,3 +39,25 @@ def test_the_curves_plot_d_real_p_and_r_t(tmp_path):
     path = limited_data.plot_curves(tmp_path, tmp_path)
     assert path is not None and path.stat().st_size > 1000
     assert limited_data.plot_curves(tmp_path / "nothing", tmp_path) is None
+
+
+class SignOfMeanD:
+    """Stands for a model: D's logit is +2 for images brighter than mid-grey, else -2."""
+
+    def d_scores(self, images, labels, training):
+        assert labels is None and training
+        bright = tf.reduce_mean(images, axis=[1, 2, 3]) > 0
+        return tf.where(bright, 2.0, -2.0)[:, None]
+
+
+def test_d_outputs_average_the_sigmoid_and_the_sign_over_every_batch():
+    images = np.zeros([5, 4, 4, 1], np.uint8)
+    images[:4] = 255  # four bright, one dark, in batches of 2, 2, 1
+    outputs = limited_data.discriminator_outputs(SignOfMeanD(), images, batch=2)
+    sigmoid = 1 / (1 + np.exp(-2.0))
+    assert outputs["sigmoid"] == pytest.approx((4 * sigmoid + (1 - sigmoid)) / 5)
+    assert outputs["sign"] == pytest.approx(3 / 5)
+
+
+def test_the_overfitting_table_waits_for_runs_to_reach_the_last_point(tmp_path):
+    assert limited_data.overfitting_table(tmp_path) == ""
