@@ -60,6 +60,15 @@ PROOF = Proof(
 )
 
 
+def running_mean(values: np.ndarray, window: int = 50) -> np.ndarray:
+    """The mean of each value and the `window` - 1 before it (fewer at the start): per-step
+    logs are too noisy to read."""
+    sums = np.cumsum(np.asarray(values, np.float64))
+    counts = np.minimum(np.arange(1, len(sums) + 1), window)
+    before = np.concatenate([np.zeros(window), sums])[: len(sums)]
+    return (sums - before) / counts
+
+
 def plot_curves(runs_root: pathlib.Path, out: pathlib.Path) -> pathlib.Path | None:
     """D's mean output on reals for every run, and ADA's p and r_t, against images shown;
     None before any run has logs."""
@@ -79,11 +88,13 @@ def plot_curves(runs_root: pathlib.Path, out: pathlib.Path) -> pathlib.Path | No
                 continue
             scalars = read_scalars(workdir)
             steps, d_real = scalars["d_real"]
-            axis.plot(steps * BATCH, d_real, label=f"{augment}: d_real", lw=0.8)
+            axis.plot(steps * BATCH, running_mean(d_real), label=f"{augment}: d_real", lw=0.8)
             if augment == "ada":
                 for tag, style in (("augment_p", "k-"), ("augment_rt", "k:")):
                     steps, values = scalars[tag]
-                    axis.plot(steps * BATCH, values, style, label=f"ada: {tag[8:]}", lw=1.2)
+                    axis.plot(
+                        steps * BATCH, running_mean(values), style, label=f"ada: {tag[8:]}", lw=1.2
+                    )
             drawn = True
         axis.set_title(f"{size:,} training images")
         axis.set_xlabel("real images shown to D")

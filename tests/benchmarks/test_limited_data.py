@@ -61,3 +61,7 @@ def test_d_outputs_average_the_sigmoid_and_the_sign_over_every_batch():
 
 def test_the_overfitting_table_waits_for_runs_to_reach_the_last_point(tmp_path):
     assert limited_data.overfitting_table(tmp_path) == ""
+
+
+def test_the_running_mean_averages_the_window_before_each_value():
+    np.testing.assert_allclose(limited_data.running_mean(np.arange(1, 7), 3), [1, 1.5, 2, 3, 4, 5])
