@@ -24,6 +24,7 @@ from absl import app, flags
 
 from benchmarks import matched_images
 from benchmarks.matched_images import Model, Proof
+from benchmarks.results_table import checkpoint_step
 
 FLAGS = flags.FLAGS
 MODULE = "benchmarks.limited_data"
@@ -134,9 +135,10 @@ def overfitting(workdir: pathlib.Path) -> dict:
     from gan_tf.metrics.evaluation import SampleGenerator, real_images
 
     path = workdir / "overfitting.json"
+    cached = json.loads(path.read_text()) if path.is_file() else None
+    if cached is not None and cached["step"] == checkpoint_step(workdir):
+        return cached
     model, config, step = load_run(str(workdir))
-    if path.is_file() and json.loads(path.read_text())["step"] == step:
-        return json.loads(path.read_text())
     count, data = config.train_images, {"data_dir": FLAGS.data_dir, "manual_dir": FLAGS.manual_dir}
     sets = {
         "train": real_images(config.dataset, "train", config.image_size, count, **data),
@@ -181,16 +183,17 @@ def main(argv: list[str]) -> None:
     matched_images.run(PROOF, MODULE)
     out = pathlib.Path(FLAGS.out)
     curves = plot_curves(pathlib.Path(FLAGS.runs_root), out)
-    report = out.with_suffix(".md")
+    sections = overfitting_table(pathlib.Path(FLAGS.runs_root))
     if curves is not None:
-        report.write_text(
-            report.read_text()
-            + "\n## D's output on reals, and ADA's p and r_t\n\n"
+        sections = (
+            "\n## D's output on reals, and ADA's p and r_t\n\n"
             + f"![curves]({out.name}/{curves.name})\n\n"
             + "d_real: D's mean sigmoid output on (augmented) reals; p: ADA's strength; r_t: "
             + "E[sign(D(x_real))] over the last adjustment interval (target 0.6).\n"
+            + sections
         )
-    report.write_text(report.read_text() + overfitting_table(pathlib.Path(FLAGS.runs_root)))
+    report = out.with_suffix(".md")
+    report.write_text(report.read_text() + sections)
 
 
 if __name__ == "__main__":
