@@ -12,6 +12,10 @@ for millions of images). The report adds D's mean output on reals (`d_real`) for
 and ADA's p and r_t over training (<out>/curves.png), read from the runs' TensorBoard logs,
 and, at the end of each run, D's outputs on its training images against held-out ones
 (`overfitting`): whether D memorised its reals, which is what augmentation is for.
+
+One ablation, `ada_fixed_500`: ADA's pipeline at the fixed strength FIXED_P on 500 images. It
+tells whether ADA's result there comes from its controller (which keeps p low when r_t on
+augmented reals stays near its target) or from the augmentation itself.
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ MODULE = "benchmarks.limited_data"
 BATCH = 64  # DCGAN's config
 SIZES = (2_000, 500)
 ADA_IMAGES = 20_000
+FIXED_P = 0.3
 POINTS = (100_000, 200_000, 300_000)
 AUGMENTS = {
     "none": ("--augment=none",),
     "ada": ("--augment=ada", f"--ada_images={ADA_IMAGES}"),
     "diffaugment": ("--augment=diffaugment",),
 }
-MODELS = tuple(
+MAIN_MODELS = tuple(
     Model(
         f"{augment}_{size}",
         "dcgan",
@@ -48,6 +53,14 @@ MODELS = tuple(
     for size in SIZES
     for augment, augment_flags in AUGMENTS.items()
 )
+FIXED_P_ABLATION = Model(
+    "ada_fixed_500",
+    "dcgan",
+    ("--train_images=500", "--augment=ada_fixed", f"--ada_p={FIXED_P}"),
+    f"ablation: DCGAN on the first 500 training images, ADA's pipeline at fixed p = {FIXED_P}",
+    batch=BATCH,
+)
+MODELS = (*MAIN_MODELS, FIXED_P_ABLATION)
 
 
 PROOF = Proof(
@@ -83,7 +96,7 @@ def plot_curves(runs_root: pathlib.Path, out: pathlib.Path) -> pathlib.Path | No
     figure, axes = plt.subplots(1, len(SIZES), figsize=(6 * len(SIZES), 4), squeeze=False)
     drawn = False
     for axis, size in zip(axes[0], SIZES, strict=True):
-        for augment in AUGMENTS:
+        for augment in (*AUGMENTS, "ada_fixed"):
             workdir = runs_root / "fashion_mnist" / f"{augment}_{size}"
             if not (workdir / "tensorboard").is_dir():
                 continue

@@ -331,11 +331,13 @@ def _replicated(value, name: str) -> keras.Variable:
 
 
 class AdaptiveAugmentation(Augmentation):
-    """ADA's pipeline with its strength p adjusted from D's signs on reals (sec. 3).
+    """ADA's pipeline with its strength p adjusted from D's signs on reals (sec. 3), or kept at
+    its initial `p` when not `adjusted` (the fixed strengths of sec. 2.3, Fig. 4).
 
     The model calls `observe(real_scores)` for each batch of reals D scores in its main update,
     and `update(step)` once per training step; `p`, the signs and count since the last
-    adjustment and the last r_t are checkpointed (`variables`).
+    adjustment and the last r_t are checkpointed (`variables`). r_t is measured every
+    `interval` steps whether p is adjusted or not.
     """
 
     def __init__(
@@ -344,14 +346,19 @@ class AdaptiveAugmentation(Augmentation):
         interval: int = 4,
         speed_images: int = 500_000,
         multipliers: Mapping[str, float] = BGC,
+        p: float = 0.0,
+        adjusted: bool = True,
     ) -> None:
         if interval < 1 or speed_images < 1:
             raise ValueError(f"need interval, speed_images >= 1, got {interval}, {speed_images}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p is a probability, got {p}")
         self.target = float(target)
         self.interval = int(interval)
         self.speed_images = int(speed_images)
         self.multipliers = dict(multipliers)
-        self.p = _replicated(0.0, "augment_p")
+        self.adjusted = bool(adjusted)
+        self.p = _replicated(float(p), "augment_p")
         self.r_t = _replicated(0.0, "augment_rt")
         self.sign_sum = _replicated(0.0, "augment_sign_sum")
         self.count = _replicated(0.0, "augment_count")
@@ -375,7 +382,8 @@ class AdaptiveAugmentation(Augmentation):
 
     def update(self, step: tf.Tensor) -> dict[str, tf.Tensor]:
         """Every `interval` steps (at step 0, 4, 8, ... as training_loop.py's batch_idx):
-        r_t from the sums, p moved toward the target, the sums reset. Returns p and r_t."""
+        r_t from the sums, p moved toward the target (if adjusted), the sums reset. Returns p
+        and r_t."""
 
         due = tf.equal(tf.cast(step, tf.int64) % self.interval, 0)
         count = self.count.value
@@ -383,7 +391,8 @@ class AdaptiveAugmentation(Augmentation):
         moved = tf.clip_by_value(
             self.p.value + tf.sign(r_t - self.target) * count / self.speed_images, 0.0, 1.0
         )
-        self.p.assign(tf.where(due, moved, self.p.value))
+        if self.adjusted:
+            self.p.assign(tf.where(due, moved, self.p.value))
         self.r_t.assign(tf.where(due, r_t, self.r_t.value))
         self.sign_sum.assign(tf.where(due, 0.0, self.sign_sum.value))
         self.count.assign(tf.where(due, 0.0, count))

@@ -111,8 +111,9 @@ class NoiseToImageConfig(RunConfig):
     augment: str = setting(
         "none",
         "Augment every image D sees, reals and fakes alike (limited data): none, ada (adaptive "
-        "discriminator augmentation, Karras et al. 2020b) or diffaugment (Zhao et al. 2020).",
-        choices=("none", "ada", "diffaugment"),
+        "discriminator augmentation, Karras et al. 2020b), ada_fixed (ADA's pipeline at the "
+        "fixed strength --ada_p) or diffaugment (Zhao et al. 2020).",
+        choices=("none", "ada", "ada_fixed", "diffaugment"),
     )
     diffaugment_policy: list[str] = setting(
         ["color", "translation", "cutout"],
@@ -133,6 +134,13 @@ class NoiseToImageConfig(RunConfig):
         500_000,
         "ADA's speed: p can go from 0 to 1 in this many real images (sec. 3: 500k).",
         lower_bound=1,
+    )
+    ada_p: float = setting(
+        0.0,
+        "With --augment=ada_fixed, the strength p of ADA's pipeline throughout training, which "
+        "must be given (the authors' --aug=fixed --p; sec. 2.3 and Fig. 4 sweep it).",
+        lower_bound=0.0,
+        upper_bound=1.0,
     )
 
     def resolve(self) -> NoiseToImageConfig:

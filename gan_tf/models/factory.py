@@ -166,7 +166,7 @@ def augmentation(config: NoiseToImageConfig):
     """The `gan_tf.augment.base.Augmentation` of the config's `--augment`, or None; a
     UsageError for a setting of another augmentation than the chosen one."""
     owners = {"diffaugment_policy": "diffaugment", "ada_target": "ada", "ada_interval": "ada",
-              "ada_images": "ada"}  # fmt: skip
+              "ada_images": "ada", "ada_p": "ada_fixed"}  # fmt: skip
     for name, owner in owners.items():
         if config.augment != owner and getattr(config, name) != field_default(config, name):
             raise UsageError(f"--{name} needs --augment={owner}")
@@ -178,6 +178,12 @@ def augmentation(config: NoiseToImageConfig):
         return AdaptiveAugmentation(
             target=config.ada_target, interval=config.ada_interval, speed_images=config.ada_images
         )
+    if config.augment == "ada_fixed":
+        from gan_tf.augment.ada import AdaptiveAugmentation
+
+        if config.ada_p == 0.0:
+            raise UsageError("--augment=ada_fixed needs its strength: --ada_p in (0, 1]")
+        return AdaptiveAugmentation(p=config.ada_p, adjusted=False)
     from gan_tf.augment.diffaugment import POLICIES, DiffAugment
 
     policy = tuple(config.diffaugment_policy)

@@ -123,6 +123,16 @@ def test_p_rises_when_d_is_sure_of_reals_and_falls_otherwise():
     assert run(sure, range(40, 1000))[0] == 1.0
 
 
+def test_a_fixed_strength_keeps_p_and_still_measures_r_t():
+    augmentation = ada.AdaptiveAugmentation(interval=2, speed_images=1000, p=0.3, adjusted=False)
+    for step in range(5):
+        augmentation.observe(tf.fill([10, 1], 3.0))
+        logs = augmentation.update(tf.constant(step, tf.int64))
+    assert (float(logs["augment_p"]), float(logs["augment_rt"])) == pytest.approx((0.3, 1.0))
+    with pytest.raises(ValueError, match="probability"):
+        ada.AdaptiveAugmentation(p=1.5)
+
+
 def tiny(**overrides):
     values = dict(
         dataset="mnist_demo", batch_size=4, base_filters=4, image_size=28, jit_compile=False,
@@ -153,6 +163,17 @@ def test_a_step_with_ada_traces_once_and_logs_p(jit_compile):
 def test_ada_settings_need_ada():
     with pytest.raises(UsageError, match="--ada_target needs --augment=ada"):
         build_model(tiny(augment="none", ada_images=500_000, ada_interval=4, ada_target=0.5))
+
+
+def test_ada_fixed_takes_its_strength_and_needs_it():
+    from gan_tf.models.factory import augmentation
+
+    made = augmentation(configs.get("dcgan", dataset="mnist", augment="ada_fixed", ada_p=0.3))
+    assert not made.adjusted and float(made.p.value) == pytest.approx(0.3)
+    with pytest.raises(UsageError, match="--augment=ada_fixed needs its strength"):
+        augmentation(configs.get("dcgan", dataset="mnist", augment="ada_fixed"))
+    with pytest.raises(UsageError, match="--ada_p needs --augment=ada_fixed"):
+        augmentation(configs.get("dcgan", dataset="mnist", augment="ada", ada_p=0.3))
 
 
 def test_every_noise_to_image_variant_takes_ada():

@@ -23,7 +23,10 @@ def test_each_model_trains_on_its_first_images_with_its_augmentation(monkeypatch
         assert config.train_steps * config.batch_size == 100_000 // 64 * 64
         if config.augment == "ada":
             assert config.ada_images == limited_data.ADA_IMAGES
-    assert seen == {(n, a) for n in (2_000, 500) for a in ("none", "ada", "diffaugment")}
+        if config.augment == "ada_fixed":
+            assert config.ada_p == limited_data.FIXED_P
+    augments = ("none", "ada", "diffaugment")
+    assert seen == {(n, a) for n in (2_000, 500) for a in augments} | {(500, "ada_fixed")}
 
 
 def test_the_curves_plot_d_real_p_and_r_t(tmp_path):
