@@ -32,13 +32,18 @@ METRICS = "fid,kid,fcd"
 @dataclasses.dataclass(frozen=True)
 class Model:
     """A model of the proof: `variant`'s experiment with `flags`; `batch` None for a variant
-    whose length is `--total_images`, else its batch (length `--train_steps`)."""
+    whose length is `--total_images`, else its batch (length `--train_steps`); measured at the
+    proof's points up to `until` images (None: all of them)."""
 
     name: str
     variant: str
     flags: tuple[str, ...]
     note: str
     batch: int | None = None
+    until: int | None = None
+
+    def measured_at(self, images: int) -> bool:
+        return self.until is None or images <= self.until
 
     def length_flag(self, images: int) -> str:
         if self.batch is None:
@@ -175,7 +180,7 @@ def render(proof: Proof, module: str) -> str:
                     str(images)
                 )
                 if result is None:
-                    row += ["(not yet)"] * 3
+                    row += ["(not yet)" if model.measured_at(images) else ""] * 3
                     continue
                 m = result["metrics"]
                 speed = result["steps_per_second"]
@@ -184,6 +189,8 @@ def render(proof: Proof, module: str) -> str:
         lines += ["", "Commands (each resumes the run; run in this order):", ""]
         for images, _ in proof.points():
             for model in models:
+                if not model.measured_at(images):
+                    continue
                 workdir = pathlib.Path(FLAGS.runs_root) / dataset / model.name
                 lines.append(f"    {shlex.join(train_command(model, dataset, images, workdir))}")
         lines.append(f"    {shlex.join(eval_command(pathlib.Path('<workdir>')))}")
@@ -223,7 +230,7 @@ def run(proof: Proof, module: str) -> None:
         for dataset in FLAGS.datasets:
             for images, _ in proof.points():
                 for model in proof.models:
-                    if model.name in FLAGS.models:
+                    if model.name in FLAGS.models and model.measured_at(images):
                         measure(model, dataset, images, out)
                         write_report(proof, module, out)
     write_report(proof, module, out)

@@ -87,4 +87,25 @@ def test_the_report_data_holds_each_measured_point(proof_flags, tmp_path):
 def test_fixed_points_are_labelled_in_thousands():
     from benchmarks import limited_data
 
-    assert limited_data.PROOF.points() == [(100_000, "100k"), (200_000, "200k"), (300_000, "300k")]
+    assert limited_data.PROOF.points()[:3] == [
+        (100_000, "100k"),
+        (200_000, "200k"),
+        (300_000, "300k"),
+    ]
+
+
+def test_a_model_is_measured_up_to_its_last_point(proof_flags, tmp_path, monkeypatch):
+    from benchmarks import limited_data
+
+    measured = []
+    monkeypatch.setattr(matched_images, "measure", lambda m, d, images, o: measured.append(images))
+    proof_flags["out"].value = str(tmp_path / "report")
+    short = next(m for m in limited_data.MODELS if m.name == "none_2000")
+    extended = next(m for m in limited_data.MODELS if m.name == "none_500")
+    for model in (short, extended):
+        proof_flags["models"].value = [model.name]
+        proof_flags["datasets"].value = ["fashion_mnist"]
+        matched_images.run(limited_data.PROOF, "benchmarks.limited_data")
+    assert measured == [100_000, 200_000, 300_000, *limited_data.POINTS]
+    text = (tmp_path / "report.md").read_text()
+    assert "none_2000" in text and text.count("--train_steps=9375") == 2  # 600k: 500-image runs
