@@ -31,7 +31,6 @@ from absl import app, flags
 
 from benchmarks import matched_images
 from benchmarks.matched_images import Model, Proof
-from benchmarks.results_table import checkpoint_step
 
 FLAGS = flags.FLAGS
 MODULE = "benchmarks.limited_data"
@@ -146,44 +145,51 @@ def discriminator_outputs(model, images: np.ndarray, batch: int) -> dict[str, fl
     }
 
 
-def overfitting(workdir: pathlib.Path) -> dict:
-    """D at the run's last checkpoint on the images it trained on, on as many held-out test
-    images and on as many of G's samples (Karras et al. 2020b, Fig. 1b: D's outputs on
-    training and validation reals part as D overfits). Cached in <workdir>/overfitting.json
-    for that checkpoint."""
+def overfitting(workdir: pathlib.Path, step: int) -> dict | None:
+    """D at the run's checkpoint of `step` on the images it trained on, on as many held-out test
+    images and on as many of G's samples (Karras et al. 2020b, Fig. 1b: D's outputs on training
+    and validation reals part as D overfits). Cached by step in <workdir>/overfitting.json, so
+    that it outlives the checkpoint; None when neither holds the step."""
     from gan_tf.generate import load_run
     from gan_tf.metrics.evaluation import SampleGenerator, real_images
 
     path = workdir / "overfitting.json"
-    cached = json.loads(path.read_text()) if path.is_file() else None
-    if cached is not None and cached["step"] == checkpoint_step(workdir):
-        return cached
-    model, config, step = load_run(str(workdir))
+    cached = json.loads(path.read_text()) if path.is_file() else {}
+    if str(step) in cached:
+        return cached[str(step)]
+    checkpoint = workdir / "checkpoints" / f"ckpt-{step}"
+    if not checkpoint.with_suffix(".index").is_file():
+        return None
+    model, config, _ = load_run(str(workdir), str(checkpoint))
     count, data = config.train_images, {"data_dir": FLAGS.data_dir, "manual_dir": FLAGS.manual_dir}
     sets = {
         "train": real_images(config.dataset, "train", config.image_size, count, **data),
         "held_out": real_images(config.dataset, "test", config.image_size, count, **data),
         "generated": SampleGenerator(model, batch_size=BATCH, jit_compile=False)(count),
     }
-    result = {"step": step, **{k: discriminator_outputs(model, v, BATCH) for k, v in sets.items()}}
-    path.write_text(json.dumps(result, indent=1) + "\n")
-    return result
+    cached[str(step)] = {k: discriminator_outputs(model, v, BATCH) for k, v in sets.items()}
+    path.write_text(json.dumps(cached, indent=1) + "\n")
+    return cached[str(step)]
 
 
 def overfitting_table(runs_root: pathlib.Path) -> str:
-    """The report's table of `overfitting` for every run measured to the last point."""
+    """The report's table of `overfitting` for every run at BUDGET images, and for the extended
+    runs at their last point too, once measured there."""
     rows = []
     for model in MODELS:
         workdir = runs_root / "fashion_mnist" / model.name
-        if str(model.until or POINTS[-1]) not in matched_images.read_results(workdir):
-            continue
-        o = overfitting(workdir)
-        gap = o["train"]["sigmoid"] - o["held_out"]["sigmoid"]
-        rows.append(
-            f"| {model.name} | {o['step'] * BATCH:,} | {o['train']['sigmoid']:.3f} | "
-            f"{o['held_out']['sigmoid']:.3f} | {gap:+.3f} | {o['generated']['sigmoid']:.3f} | "
-            f"{o['train']['sign']:+.2f} | {o['held_out']['sign']:+.2f} |"
-        )
+        measured = matched_images.read_results(workdir)
+        for images in (BUDGET, POINTS[-1]) if model.until is None else (BUDGET,):
+            o = overfitting(workdir, images // BATCH) if str(images) in measured else None
+            if o is None:
+                continue
+            gap = o["train"]["sigmoid"] - o["held_out"]["sigmoid"]
+            rows.append(
+                f"| {model.name} | {images // BATCH * BATCH:,} | {o['train']['sigmoid']:.3f} | "
+                f"{o['held_out']['sigmoid']:.3f} | {gap:+.3f} | "
+                f"{o['generated']['sigmoid']:.3f} | {o['train']['sign']:+.2f} | "
+                f"{o['held_out']['sign']:+.2f} |"
+            )
     if not rows:
         return ""
     return (

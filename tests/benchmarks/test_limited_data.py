@@ -66,5 +66,29 @@ def test_the_overfitting_table_waits_for_runs_to_reach_the_last_point(tmp_path):
     assert limited_data.overfitting_table(tmp_path) == ""
 
 
+def test_the_overfitting_table_reads_each_measured_end_from_the_cache(tmp_path):
+    import json
+
+    def outputs(train, held_out):
+        return {
+            "train": {"sigmoid": train, "sign": 0.5},
+            "held_out": {"sigmoid": held_out, "sign": 0.1},
+            "generated": {"sigmoid": 0.3, "sign": -0.4},
+        }
+
+    budget, last = limited_data.BUDGET, limited_data.POINTS[-1]
+    runs = {"none_500": (budget, last), "none_2000": (budget,), "ada_500": (100_000,)}
+    for name, points in runs.items():
+        workdir = tmp_path / "fashion_mnist" / name
+        workdir.mkdir(parents=True)
+        (workdir / "proof_points.json").write_text(json.dumps({str(i): {} for i in points}))
+        cache = {str(i // 64): outputs(0.8, 0.4 if i == last else 0.5) for i in points}
+        (workdir / "overfitting.json").write_text(json.dumps(cache))
+    table = limited_data.overfitting_table(tmp_path)
+    assert f"| none_500 | {budget // 64 * 64:,} | 0.800 | 0.500 | +0.300 | 0.300 |" in table
+    assert f"| none_500 | {last // 64 * 64:,} | 0.800 | 0.400 | +0.400 |" in table
+    assert "| none_2000 |" in table and "ada_500" not in table  # not at the budget yet
+
+
 def test_the_running_mean_averages_the_window_before_each_value():
     np.testing.assert_allclose(limited_data.running_mean(np.arange(1, 7), 3), [1, 1.5, 2, 3, 4, 5])
