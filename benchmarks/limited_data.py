@@ -145,11 +145,23 @@ def discriminator_outputs(model, images: np.ndarray, batch: int) -> dict[str, fl
     }
 
 
+def nearest_distance(samples: np.ndarray, images: np.ndarray) -> float:
+    """The mean over `samples` of the pixel-space L2 distance to the nearest of `images` (uint8,
+    scaled to [0, 1]): a G that copies its training images is nearer to them than to held-out
+    images of the same distribution."""
+    a = samples.reshape(len(samples), -1).astype(np.float64) / 255.0
+    b = images.reshape(len(images), -1).astype(np.float64) / 255.0
+    squared = (a**2).sum(1)[:, None] - 2.0 * a @ b.T + (b**2).sum(1)[None, :]
+    return float(np.sqrt(np.maximum(squared.min(axis=1), 0.0)).mean())
+
+
 def overfitting(workdir: pathlib.Path, step: int) -> dict | None:
     """D at the run's checkpoint of `step` on the images it trained on, on as many held-out test
     images and on as many of G's samples (Karras et al. 2020b, Fig. 1b: D's outputs on training
-    and validation reals part as D overfits). Cached by step in <workdir>/overfitting.json, so
-    that it outlives the checkpoint; None when neither holds the step."""
+    and validation reals part as D overfits), and how near G's samples are to the training
+    images against the held-out ones (`nearest_distance`: does G copy?). Cached by step in
+    <workdir>/overfitting.json, so that it outlives the checkpoint; None when neither holds the
+    step."""
     from gan_tf.generate import load_run
     from gan_tf.metrics.evaluation import SampleGenerator, real_images
 
@@ -168,6 +180,9 @@ def overfitting(workdir: pathlib.Path, step: int) -> dict | None:
         "generated": SampleGenerator(model, batch_size=BATCH, jit_compile=False)(count),
     }
     cached[str(step)] = {k: discriminator_outputs(model, v, BATCH) for k, v in sets.items()}
+    cached[str(step)]["nearest"] = {
+        split: nearest_distance(sets["generated"], sets[split]) for split in ("train", "held_out")
+    }
     path.write_text(json.dumps(cached, indent=1) + "\n")
     return cached[str(step)]
 
@@ -188,7 +203,8 @@ def overfitting_table(runs_root: pathlib.Path) -> str:
                 f"| {model.name} | {images // BATCH * BATCH:,} | {o['train']['sigmoid']:.3f} | "
                 f"{o['held_out']['sigmoid']:.3f} | {gap:+.3f} | "
                 f"{o['generated']['sigmoid']:.3f} | {o['train']['sign']:+.2f} | "
-                f"{o['held_out']['sign']:+.2f} |"
+                f"{o['held_out']['sign']:+.2f} | {o['nearest']['train']:.2f} | "
+                f"{o['nearest']['held_out']:.2f} |"
             )
     if not rows:
         return ""
@@ -198,9 +214,53 @@ def overfitting_table(runs_root: pathlib.Path) -> str:
         "trained on, on as many held-out test images and on as many of G's samples, without "
         "augmentation, in training mode in batches of 64 (`overfitting` in "
         "`benchmarks/limited_data.py`). A D that memorises its reals scores them above "
-        "held-out reals (Karras et al. 2020b, Fig. 1b).\n\n"
+        "held-out reals (Karras et al. 2020b, Fig. 1b). NN train, NN held-out: the mean "
+        "pixel-space L2 distance (pixels in [0, 1]) from each of as many of G's samples to the "
+        "nearest training image, and to the nearest held-out image (`nearest_distance`); a G "
+        "that copies its training images is nearer to them.\n\n"
         "| run | images shown | D(train) | D(held-out) | gap | D(G(z)) | r_t train | "
-        "r_t held-out |\n|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
+        "r_t held-out | NN train | NN held-out |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
+def tiled(features: np.ndarray, count: int) -> np.ndarray:
+    """`features` repeated in order to `count` rows: a set of N images scored as `count`
+    samples, the number FID is compared at."""
+    return np.tile(features, (-(-count // len(features)), 1))[:count]
+
+
+def training_images_fid() -> dict[int, float]:
+    """For each size, the FID of the first `size` training images themselves, repeated to
+    `--eval_samples`, against the test split: what a G that reproduced its training images
+    exactly would score. Inception features of both splits come from the real-statistics
+    cache."""
+    from gan_tf.metrics.evaluation import Evaluator
+    from gan_tf.metrics.fid import fid_from_features
+
+    def features(split: str | None) -> np.ndarray:
+        evaluator = Evaluator(
+            "fid", "fashion_mnist", 28, FLAGS.eval_samples, split=split,
+            data_dir=FLAGS.data_dir, manual_dir=FLAGS.manual_dir,
+            inception_weights=FLAGS.inception_weights, jit_compile=False,
+        )  # fmt: skip
+        return evaluator.real_statistics()["inception"]["features"]
+
+    train, test = features("train"), features(None)
+    return {size: fid_from_features(tiled(train[:size], len(test)), test) for size in SIZES}
+
+
+def training_images_section() -> str:
+    fids = training_images_fid()
+    return (
+        "\n## The training images themselves\n\n"
+        "FID of the first N training images, repeated to "
+        f"{FLAGS.eval_samples:,} samples, against the test split (`training_images_fid`): what "
+        "a G that reproduced its training images exactly would score.\n\n"
+        "| training images | FID |\n|---|---|\n"
+        + "\n".join(f"| {size:,} | {fid:.1f} |" for size, fid in fids.items())
+        + "\n"
     )
 
 
@@ -209,7 +269,7 @@ def main(argv: list[str]) -> None:
     matched_images.run(PROOF, MODULE)
     out = pathlib.Path(FLAGS.out)
     curves = plot_curves(pathlib.Path(FLAGS.runs_root), out)
-    sections = overfitting_table(pathlib.Path(FLAGS.runs_root))
+    sections = overfitting_table(pathlib.Path(FLAGS.runs_root)) + training_images_section()
     if curves is not None:
         sections = (
             "\n## D's output on reals, and ADA's p and r_t\n\n"

@@ -74,6 +74,7 @@ def test_the_overfitting_table_reads_each_measured_end_from_the_cache(tmp_path):
             "train": {"sigmoid": train, "sign": 0.5},
             "held_out": {"sigmoid": held_out, "sign": 0.1},
             "generated": {"sigmoid": 0.3, "sign": -0.4},
+            "nearest": {"train": 1.5, "held_out": 2.5},
         }
 
     budget, last = limited_data.BUDGET, limited_data.POINTS[-1]
@@ -87,8 +88,24 @@ def test_the_overfitting_table_reads_each_measured_end_from_the_cache(tmp_path):
     table = limited_data.overfitting_table(tmp_path)
     assert f"| none_500 | {budget // 64 * 64:,} | 0.800 | 0.500 | +0.300 | 0.300 |" in table
     assert f"| none_500 | {last // 64 * 64:,} | 0.800 | 0.400 | +0.400 |" in table
+    assert "| +0.50 | +0.10 | 1.50 | 2.50 |" in table
     assert "| none_2000 |" in table and "ada_500" not in table  # not at the budget yet
 
 
 def test_the_running_mean_averages_the_window_before_each_value():
     np.testing.assert_allclose(limited_data.running_mean(np.arange(1, 7), 3), [1, 1.5, 2, 3, 4, 5])
+
+
+def test_a_set_is_tiled_in_order_to_the_count_of_samples():
+    features = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(limited_data.tiled(features, 7)[:, 0], [0, 2, 4, 0, 2, 4, 0])
+    np.testing.assert_array_equal(limited_data.tiled(features, 3), features)
+
+
+def test_the_nearest_distance_is_zero_for_copies_and_the_pixel_distance_otherwise():
+    images = np.zeros([3, 2, 2, 1], np.uint8)
+    images[1] = 255  # distance 2 from the black images: sqrt(4 pixels * 1^2)
+    images[2, 0, 0] = 255
+    assert limited_data.nearest_distance(images[:2], images) == 0.0
+    assert limited_data.nearest_distance(images[1:2], images[[0]]) == pytest.approx(2.0)
+    assert limited_data.nearest_distance(images[2:], images[:2]) == pytest.approx(1.0)
