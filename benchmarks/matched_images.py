@@ -33,7 +33,8 @@ METRICS = "fid,kid,fcd"
 class Model:
     """A model of the proof: `variant`'s experiment with `flags`; `batch` None for a variant
     whose length is `--total_images`, else its batch (length `--train_steps`); measured at the
-    proof's points up to `until` images (None: all of them)."""
+    proof's points up to `until` images (None: all of them); its step compiled with XLA when
+    `jit_compile`."""
 
     name: str
     variant: str
@@ -41,6 +42,7 @@ class Model:
     note: str
     batch: int | None = None
     until: int | None = None
+    jit_compile: bool = False
 
     def measured_at(self, images: int) -> bool:
         return self.until is None or images <= self.until
@@ -87,7 +89,8 @@ def define_flags(proof: Proof, values: flags.FlagValues = FLAGS) -> None:
 def train_command(model: Model, dataset: str, images: int, workdir: pathlib.Path) -> list[str]:
     command = [
         "python", "-m", f"gan_tf.experiments.{model.variant}", f"--dataset={dataset}",
-        f"--workdir={workdir}", model.length_flag(images), "--nojit_compile",
+        f"--workdir={workdir}", model.length_flag(images),
+        "--jit_compile" if model.jit_compile else "--nojit_compile",
         "--checkpoint_every=500", "--sample_every=1000", *model.flags,
     ]  # fmt: skip
     if FLAGS.manual_dir:
@@ -210,8 +213,41 @@ def collect(proof: Proof) -> dict[str, dict[str, dict[str, dict]]]:
     }
 
 
+def plot_fid(proof: Proof, out: pathlib.Path) -> pathlib.Path | None:
+    """<out>/fid.png: FID against images shown, a panel per dataset and a line per model;
+    None before any point is measured."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = collect(proof)
+    if not any(results for models in data.values() for results in models.values()):
+        return None
+    figure, axes = plt.subplots(1, len(data), figsize=(5.5 * len(data), 4), squeeze=False)
+    for axis, (dataset, models) in zip(axes[0], data.items(), strict=True):
+        for name, results in models.items():
+            measured = sorted((int(images), r["metrics"]["fid"]) for images, r in results.items())
+            if measured:
+                images, fids = zip(*measured, strict=True)
+                axis.plot([i / 1000 for i in images], fids, "o-", label=name)
+        axis.set(title=dataset, xlabel="real images shown to D (thousands)", ylabel="FID")
+        axis.set_yscale("log")
+        axis.legend()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "fid.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def write_report(proof: Proof, module: str, out: pathlib.Path) -> None:
-    out.with_suffix(".md").write_text(render(proof, module))
+    text = render(proof, module)
+    figure = plot_fid(proof, out)
+    if figure is not None:
+        text += f"\n![FID against images]({out.name}/{figure.name})\n"
+    out.with_suffix(".md").write_text(text)
     out.with_suffix(".json").write_text(json.dumps(collect(proof), indent=1) + "\n")
 
 
