@@ -172,15 +172,15 @@ def augmentation(config: NoiseToImageConfig):
             raise UsageError(f"--{name} needs --augment={owner}")
     if config.augment == "none":
         return None
-    if config.augment == "ada":
+    if config.augment in ("ada", "ada_fixed"):
         from gan_tf.augment.ada import AdaptiveAugmentation
 
-        return AdaptiveAugmentation(
-            target=config.ada_target, interval=config.ada_interval, speed_images=config.ada_images
-        )
-    if config.augment == "ada_fixed":
-        from gan_tf.augment.ada import AdaptiveAugmentation
-
+        if config.augment == "ada":
+            return AdaptiveAugmentation(
+                target=config.ada_target,
+                interval=config.ada_interval,
+                speed_images=config.ada_images,
+            )
         if config.ada_p == 0.0:
             raise UsageError("--augment=ada_fixed needs its strength: --ada_p in (0, 1]")
         return AdaptiveAugmentation(p=config.ada_p, adjusted=False)
