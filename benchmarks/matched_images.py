@@ -33,8 +33,7 @@ METRICS = "fid,kid,fcd"
 class Model:
     """A model of the proof: `variant`'s experiment with `flags`; `batch` None for a variant
     whose length is `--total_images`, else its batch (length `--train_steps`); measured at the
-    proof's points up to `until` images (None: all of them); its step compiled with XLA when
-    `jit_compile`."""
+    proof's points up to `until` images (None: all of them)."""
 
     name: str
     variant: str
@@ -42,7 +41,6 @@ class Model:
     note: str
     batch: int | None = None
     until: int | None = None
-    jit_compile: bool = False
 
     def measured_at(self, images: int) -> bool:
         return self.until is None or images <= self.until
@@ -89,8 +87,7 @@ def define_flags(proof: Proof, values: flags.FlagValues = FLAGS) -> None:
 def train_command(model: Model, dataset: str, images: int, workdir: pathlib.Path) -> list[str]:
     command = [
         "python", "-m", f"gan_tf.experiments.{model.variant}", f"--dataset={dataset}",
-        f"--workdir={workdir}", model.length_flag(images),
-        "--jit_compile" if model.jit_compile else "--nojit_compile",
+        f"--workdir={workdir}", model.length_flag(images), "--nojit_compile",
         "--checkpoint_every=500", "--sample_every=1000", *model.flags,
     ]  # fmt: skip
     if FLAGS.manual_dir:

@@ -9,10 +9,9 @@ to w's smoothness.
         --inception_weights=PATH/fid_inception_v3_2015_12_05.npz     (make bench-stylegan2)
 
 StyleGAN2 is evaluated through its EMA generator (half-life 500k images, ramped up over the
-first 5% of the images shown, as the cifar config). Its steps compile with XLA, 1.4-1.5x the
-graph's speed on a CPU (experiments/stylegan2.md). The points stop at 150k images so that the
-whole proof, about three CPU-core hours, ends within one working session on two cores (one
-command per core: `--models=stylegan2,dcgan` and `--models=stylegan2_reg,wgan_gp`).
+first 5% of the images shown, as the cifar config). The points stop at 150k images so that the
+whole proof ends within about an hour on two cores, one command per core:
+`--models=stylegan2,dcgan` and `--models=stylegan2_reg,wgan_gp`.
 """
 
 from __future__ import annotations
@@ -27,13 +26,11 @@ MODELS = (
     Model(
         "stylegan2", "stylegan2", ("--preset=small",),
         "the small preset: the cifar config at widths 64 down to 16, batch 32", batch=32,
-        jit_compile=True,
     ),
     Model(
         "stylegan2_reg", "stylegan2", ("--preset=small", "--style_mixing=0.9", "--pl_weight=2"),
         "the small preset with the paper's regularisers: style mixing 0.9 (StyleGAN sec. 3.1), "
         "path-length penalty weight 2 every 4 G steps (sec. 3.2)", batch=32,
-        jit_compile=True,
     ),
     Model(
         "dcgan", "dcgan", ("--image_size=32",), "DCGAN at 32x32, batch 64, its paper's Adam",
