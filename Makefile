@@ -90,7 +90,8 @@ bench-pggan: $(VENV)/.installed
 		--inception_weights=$(INCEPTION_WEIGHTS)
 
 # StyleGAN2's learning proof: the small preset on Fashion-MNIST 32x32 against DCGAN and
-# WGAN-GP at matched images (issue 25); writes experiments/stylegan2_proof.md.
+# WGAN-GP at matched images (issue 25); writes experiments/stylegan2_proof.md. About two hours
+# of a CPU core with its evaluations; resumes.
 bench-stylegan2: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.stylegan2 --manual_dir=$(MANUAL_DIR) \
 		--inception_weights=$(INCEPTION_WEIGHTS)
