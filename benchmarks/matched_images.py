@@ -230,7 +230,8 @@ def plot_fid(proof: Proof, out: pathlib.Path) -> pathlib.Path | None:
                 axis.plot([i / 1000 for i in images], fids, "o-", label=name)
         axis.set(title=dataset, xlabel="real images shown to D (thousands)", ylabel="FID")
         axis.set_yscale("log")
-        axis.legend()
+        if axis.lines:
+            axis.legend()
     out.mkdir(parents=True, exist_ok=True)
     path = out / "fid.png"
     figure.tight_layout()
