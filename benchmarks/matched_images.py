@@ -210,15 +210,14 @@ def collect(proof: Proof) -> dict[str, dict[str, dict[str, dict]]]:
     }
 
 
-def plot_fid(proof: Proof, out: pathlib.Path) -> pathlib.Path | None:
-    """<out>/fid.png: FID against images shown, a panel per dataset and a line per model;
-    None before any point is measured."""
+def plot_fid(data: dict[str, dict[str, dict[str, dict]]], out: pathlib.Path) -> pathlib.Path | None:
+    """<out>/fid.png from a proof's `collect`ed data: FID against images shown, a panel per
+    dataset and a line per model; None before any point is measured."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = collect(proof)
     if not any(results for models in data.values() for results in models.values()):
         return None
     figure, axes = plt.subplots(1, len(data), figsize=(5.5 * len(data), 4), squeeze=False)
@@ -241,12 +240,12 @@ def plot_fid(proof: Proof, out: pathlib.Path) -> pathlib.Path | None:
 
 
 def write_report(proof: Proof, module: str, out: pathlib.Path) -> None:
-    text = render(proof, module)
-    figure = plot_fid(proof, out)
+    text, data = render(proof, module), collect(proof)
+    figure = plot_fid(data, out)
     if figure is not None:
         text += f"\n![FID against images]({out.name}/{figure.name})\n"
     out.with_suffix(".md").write_text(text)
-    out.with_suffix(".json").write_text(json.dumps(collect(proof), indent=1) + "\n")
+    out.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n")
 
 
 def run(proof: Proof, module: str) -> None:

@@ -17,8 +17,6 @@ here because no library measures a Keras generator's W space.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import tensorflow as tf
 
@@ -27,18 +25,15 @@ PPL_TAILS = (1, 99)  # percentiles kept (perceptual_path_length.py: lo 1, hi 99)
 
 
 def jacobian_lengths(generator, z: tf.Tensor, seed) -> tf.Tensor:
-    """||J_w^T y|| for each z's w (`path_lengths`: averaged over the layers' ws as the
-    penalty does), y drawn from the stateless `seed`."""
-    from gan_tf.models.stylegan2 import path_lengths
+    """||J_w^T y|| for each z's w, as the penalty computes it
+    (`gan_tf.models.stylegan2.jacobian_lengths`), y drawn from the stateless `seed`."""
+    from gan_tf.models import stylegan2
 
-    ws = generator.mapping(z)
-    with tf.GradientTape() as tape:
-        tape.watch(ws)
-        images = generator.synthesize(ws, noise_mode="const")
-        _, height, width, _ = images.shape
-        y = tf.random.stateless_normal(tf.shape(images), seed) / math.sqrt(height * width)
-        projection = tf.reduce_sum(images * y)
-    return path_lengths(tape.gradient(projection, ws))
+    return stylegan2.jacobian_lengths(
+        lambda ws: generator.synthesize(ws, noise_mode="const"),
+        generator.mapping(z),
+        lambda shape: tf.random.stateless_normal(shape, seed),
+    )
 
 
 def coefficient_of_variation(values) -> float:

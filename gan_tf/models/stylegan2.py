@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import keras
@@ -62,18 +63,30 @@ class PathLengthPenalty(Regularizer):
         z = model.sample_latent(batch)
         labels = model.sample_labels(batch) if model.conditional else None
         ws = model.training_ws(z, labels)
-        with tf.GradientTape() as tape:
-            tape.watch(ws)
-            images = model.synthesize(ws)
-            _, height, width, _ = images.shape
-            y = model.sample_normal(batch, *images.shape[1:]) / math.sqrt(height * width)
-            projection = tf.reduce_sum(images * y)
-        gradients = tape.gradient(projection, ws)  # (N, num_ws, w_dim)
-        lengths = path_lengths(gradients)
+        lengths = jacobian_lengths(
+            model.synthesize, ws, lambda shape: model.sample_normal(batch, *shape[1:])
+        )
         mean = self.mean + self.decay * (tf.reduce_mean(lengths) - self.mean)
         self.mean.assign(tf.stop_gradient(mean))
         value = tf.reduce_mean(tf.square(lengths - mean))
         return value, {"path_length_penalty": value, "path_length_mean": tf.stop_gradient(mean)}
+
+
+def jacobian_lengths(
+    synthesize: Callable[[tf.Tensor], tf.Tensor],
+    ws: tf.Tensor,
+    sample_normal: Callable[[tf.TensorShape], tf.Tensor],
+) -> tf.Tensor:
+    """||J_w^T y|| per sample (sec. 3.2, eq. 4): the gradient of sum(g(w) * y) w.r.t. the ws,
+    y = `sample_normal(images' shape)` / sqrt(H W), its length by `path_lengths`. Differentiable,
+    so that the penalty's own gradient flows through it."""
+    with tf.GradientTape() as tape:
+        tape.watch(ws)
+        images = synthesize(ws)
+        _, height, width, _ = images.shape
+        y = sample_normal(images.shape) / math.sqrt(height * width)
+        projection = tf.reduce_sum(images * y)
+    return path_lengths(tape.gradient(projection, ws))  # gradients (N, num_ws, w_dim)
 
 
 def path_lengths(gradients: tf.Tensor) -> tf.Tensor:

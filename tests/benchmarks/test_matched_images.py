@@ -89,7 +89,7 @@ def test_the_report_data_holds_each_measured_point(proof_flags, tmp_path):
 def test_no_figure_before_any_point_is_measured(proof_flags, tmp_path):
     out = tmp_path / "report"
     out.mkdir()
-    assert matched_images.plot_fid(proof.PROOF, out) is None
+    assert matched_images.plot_fid(matched_images.collect(proof.PROOF), out) is None
     assert not (out / "fid.png").exists()
 
 
